@@ -12,6 +12,7 @@ namespace {
 struct WebhookCase {
   std::string kind;
   std::string path;
+  friend void PrintTo(const WebhookCase& c, std::ostream* os) { *os << c.kind << " " << c.path; }
 };
 
 class WebhookConfigTest : public testing::TestWithParam<WebhookCase> {
