@@ -49,10 +49,11 @@ TEST(DockerConfigMap, TrustManifestsLookLikeTrustManifests) {
 
 TEST(DockerConfigMap, DaemonConfigHasTheContractKeys) {
   const auto config = DaemonConfig();
-  // The issue-2 contract plus cluster and admission (the webhook's keys). Anything else here is
-  // a key the config loader must accept, so it has to be added on purpose.
+  // The issue-2 contract, cluster and admission (the webhook's keys), and the loader's tuning
+  // keys. Anything else is a key the config loader must learn first.
   const std::set<std::string> known = {"listen",    "upstreams", "clientAuth", "store",
-                                       "manifests", "cluster",   "admission"};
+                                       "manifests", "cluster",   "admission",  "strictBlobs",
+                                       "accessLog", "timeouts",  "limits"};
   for (const auto& item : config) {
     EXPECT_TRUE(known.count(item.first.as<std::string>())) << item.first.as<std::string>();
   }
