@@ -1,5 +1,6 @@
 #include "proxy/store/database.h"
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 #include <system_error>
@@ -86,6 +87,39 @@ MDB_dbi Database::open_db(std::string_view name, unsigned flags) {
   if ((rc = txn.commit())) fail(path_, "cannot commit sub-database '" + owned + "' in", rc);
   dbis_.emplace(std::move(owned), dbi);
   return dbi;
+}
+
+Result<MapUsage> Database::usage() const {
+  MDB_envinfo info;
+  MDB_stat stat;
+  mdb_env_info(env_, &info);
+  mdb_env_stat(env_, &stat);
+  auto error = [&](int rc) {
+    return StoreError{StoreErrc::io, "lmdb usage " + path_.string() + ": " + mdb_strerror(rc)};
+  };
+  Txn txn;
+  if (int rc = txn.begin(env_, true)) return error(rc);
+  // Each free-list record is an IDL: a count followed by that many page numbers.
+  std::uint64_t free_pages = 0;
+  MDB_cursor* cur = nullptr;
+  if (int rc = mdb_cursor_open(txn.get(), 0 /* FREE_DBI */, &cur)) return error(rc);
+  MDB_val k, v;
+  while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+    if (v.mv_size >= sizeof(std::size_t)) free_pages += *static_cast<const std::size_t*>(v.mv_data);
+  }
+  mdb_cursor_close(cur);
+  const std::uint64_t high_water = info.me_last_pgno + 1;
+  const std::uint64_t used = high_water > free_pages ? high_water - free_pages : 0;
+  return MapUsage{info.me_mapsize, used * stat.ms_psize};
+}
+
+bool Database::needs_room() const {
+  auto u = usage();
+  if (!u) return false;
+  MDB_stat stat;
+  mdb_env_stat(env_, &stat);
+  const std::uint64_t reserve = std::max<std::uint64_t>(u->map_bytes / 64, 64 * stat.ms_psize);
+  return u->map_bytes < u->used_bytes + reserve;
 }
 
 Txn& Txn::operator=(Txn&& other) noexcept {

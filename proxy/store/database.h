@@ -5,6 +5,8 @@
 // open of the same path throws), read transactions are not bound to threads (MDB_NOTLS, so they
 // may run on any Asio worker), and write transactions are serialised by LMDB itself.
 
+#include "proxy/store/result.h"
+
 #include <lmdb.h>
 
 #include <cstddef>
@@ -32,6 +34,11 @@ struct DatabaseOptions {
   SyncMode sync = SyncMode::meta_async;
 };
 
+struct MapUsage {
+  std::uint64_t map_bytes = 0;
+  std::uint64_t used_bytes = 0;  // pages below the high-water mark that are not on the free list
+};
+
 class Database {
  public:
   // Opens (creating if needed) the environment. Throws std::runtime_error naming the path and
@@ -46,6 +53,12 @@ class Database {
   // stores call it from their constructors. `flags` are extra mdb_dbi_open flags (e.g. MDB_DUPSORT)
   // and must be the same on every call for one name.
   MDB_dbi open_db(std::string_view name, unsigned flags = 0);
+
+  // How full the map is. LMDB cannot even delete in a completely full map (deletes copy pages
+  // too), so stores evict while there is still room: see needs_room().
+  Result<MapUsage> usage() const;
+  // True when less than 1/64 of the map (at least 64 pages) is free.
+  bool needs_room() const;
 
   MDB_env* env() const { return env_; }
   const std::filesystem::path& path() const { return path_; }

@@ -27,8 +27,9 @@ class TableFactsStore final : public FactsStore {
     const std::string tkey = facts_table_key(key);
     auto raw = table_->get(tkey);
     if (!raw) {
-      if (is_not_found(raw.error())) raw.error().message = "no facts for " + describe(key);
-      return raw.error();
+      StoreError e = raw.error();
+      if (is_not_found(e)) e.message = "no facts for " + describe(key);
+      return e;
     }
     auto rec = decode_record(*raw);
     if (!rec) {

@@ -240,6 +240,8 @@ Result<void> LmdbTable::put(std::string_view key, std::string_view value) {
   if (rc) return lmdb_error(rc, "put");
   ++puts_;
   evictions_ += evicted;
+  // Free space before the map is completely full, when even eviction could no longer commit.
+  if (db_->needs_room()) (void)evict_fraction();
   return {};
 }
 

@@ -33,8 +33,9 @@ class TableManifestStore final : public ManifestStore {
     if (auto ok = check_digest(digest); !ok) return ok.error();
     auto raw = table_->get(digest);
     if (!raw) {
-      if (is_not_found(raw.error())) raw.error().message = "no manifest " + std::string(digest);
-      return raw.error();
+      StoreError e = raw.error();
+      if (is_not_found(e)) e.message = "no manifest " + std::string(digest);
+      return e;
     }
     auto rec = decode_record(*raw);
     Result<void> valid = rec ? verify_digest(digest, rec->payload) : Result<void>(rec.error());
