@@ -17,7 +17,7 @@ constexpr std::array<int8_t, 256> make_table() {
 constexpr auto kTable = make_table();
 
 std::string describe(char c) {
-  if (c >= 0x21 && c < 0x7f) return std::string("'") + c + "'";
+  if (c >= 0x20 && c < 0x7f) return std::string("'") + c + "'";
   static constexpr char kHex[] = "0123456789abcdef";
   auto u = static_cast<unsigned char>(c);
   return std::string("byte 0x") + kHex[u >> 4] + kHex[u & 0xf];
