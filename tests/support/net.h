@@ -32,8 +32,8 @@ struct HttpRequest {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
   std::string target = "/";
-  std::vector<std::pair<std::string, std::string>> headers;  // sent as given, repeats allowed
-  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers{};  // sent as given, repeats allowed
+  std::string body{};
   Duration timeout = std::chrono::seconds(10);
 };
 
