@@ -1,0 +1,469 @@
+#include "policy/evaluator.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace portcullis::policy {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+std::string dq(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::string join_patterns(const std::vector<Glob>& globs) {
+  std::string out;
+  for (size_t i = 0; i < globs.size(); ++i) {
+    if (i == 10) return out + ", ... (" + std::to_string(globs.size() - 10) + " more)";
+    if (i > 0) out += ", ";
+    out += globs[i].pattern();
+  }
+  return out;
+}
+
+std::string join_repositories(const std::vector<ImageRule>& rules) {
+  std::string out;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (i == 10) return out + ", ... (" + std::to_string(rules.size() - 10) + " more)";
+    if (i > 0) out += ", ";
+    out += rules[i].repository.pattern();
+  }
+  return out;
+}
+
+bool any_matches(const std::vector<Glob>& globs, std::string_view text) {
+  for (const Glob& g : globs)
+    if (g.matches(text)) return true;
+  return false;
+}
+
+// Severity as compared with maxSeverity: not knowing counts as critical.
+Severity effective(Severity s) { return s == Severity::Unknown ? Severity::Critical : s; }
+
+// Per-evaluation state shared by every manifest: computed lazily, once.
+struct Context {
+  Context(const EvaluationRequest& r) : req(r), name(r.image.name()), image(r.image.to_string()) {}
+
+  const EvaluationRequest& req;
+  std::string name;   // registry/repository
+  std::string image;  // full reference, for messages
+  bool files_sorted = false;
+  bool files_checked = false;
+  bool vulns_indexed = false;
+  std::vector<Severity> severity;  // parallel to facts->vulnerabilities->vulnerabilities
+  Severity max_all = Severity::None;
+  Severity max_fixed = Severity::None;
+
+  const std::vector<FileEntry>& files() {
+    const auto& f = req.facts->content->files;
+    if (!files_checked) {
+      files_sorted = std::is_sorted(f.begin(), f.end(), [](const FileEntry& a, const FileEntry& b) {
+        return a.path < b.path;
+      });
+      files_checked = true;
+    }
+    return f;
+  }
+
+  void index_vulnerabilities() {
+    if (vulns_indexed) return;
+    vulns_indexed = true;
+    const auto& vs = req.facts->vulnerabilities->vulnerabilities;
+    severity.reserve(vs.size());
+    for (const Vulnerability& v : vs) {
+      Severity s = effective(severity_from_string(v.severity));
+      severity.push_back(s);
+      max_all = std::max(max_all, s);
+      if (!v.fixed_version.empty()) max_fixed = std::max(max_fixed, s);
+    }
+  }
+};
+
+// Adds the reasons of one manifest, capping each rule.
+class Emitter {
+ public:
+  Emitter(Verdict& v, const Manifest& m) : verdict_(v), manifest_(m) {}
+
+  void add(std::string rule, std::string message) {
+    if (rule == last_rule_) {
+      if (++count_ > kMaxReasonsPerRule) {
+        ++suppressed_;
+        return;
+      }
+    } else {
+      flush();
+      last_rule_ = rule;
+      count_ = 1;
+    }
+    push(std::move(rule), std::move(message));
+  }
+  void flush() {
+    if (suppressed_ > 0)
+      push(last_rule_, "... and " + std::to_string(suppressed_) + " more violations of " +
+                           last_rule_ + " in " + manifest_.name);
+    suppressed_ = 0;
+  }
+  const std::string& manifest() const { return manifest_.name; }
+
+ private:
+  void push(std::string rule, std::string message) {
+    verdict_.reasons.push_back(Reason{manifest_.name, std::move(rule), std::move(message),
+                                      manifest_.mode == Mode::Enforce});
+  }
+  Verdict& verdict_;
+  const Manifest& manifest_;
+  std::string last_rule_;
+  size_t count_ = 0;
+  size_t suppressed_ = 0;
+};
+
+void check_registries(const Manifest& m, Context& ctx, Emitter& e) {
+  if (!m.registries) return;
+  const std::string& registry = ctx.req.image.registry;
+  for (const Glob& g : m.registries->deny) {
+    if (g.matches(registry)) {
+      std::string via = g.is_literal() ? "" : " by pattern " + g.pattern();
+      e.add("registries.deny",
+            "registry " + registry + " is denied by " + m.name + " (registries.deny" + via + ")");
+      return;
+    }
+  }
+  if (m.registries->allow && !any_matches(*m.registries->allow, registry)) {
+    e.add("registries.allow", "registry " + registry + " is not in the approved list of " + m.name +
+                                  " (registries.allow): " + join_patterns(*m.registries->allow));
+  }
+}
+
+// Why a tag does or does not satisfy a version constraint; empty if it does.
+std::string version_problem(const ImageRule& rule, const Context& ctx, bool* satisfied) {
+  *satisfied = true;
+  if (!rule.versions) return {};
+  const std::string& tag = ctx.req.image.tag;
+  const std::string& want = rule.versions->text();
+  if (tag.empty()) {
+    if (ctx.req.untagged_judged_on_repository) return {};
+    *satisfied = false;
+    return "the image has no tag, so its version cannot be checked against " + dq(want);
+  }
+  switch (rule.versions->check(tag)) {
+    case VersionConstraint::Outcome::Satisfied:
+      return {};
+    case VersionConstraint::Outcome::NotAVersion:
+      *satisfied = false;
+      return "tag " + tag + " is not a version, so it cannot satisfy " + dq(want);
+    case VersionConstraint::Outcome::Unsatisfied:
+      *satisfied = false;
+      return "tag " + tag + " does not satisfy " + dq(want);
+  }
+  return {};
+}
+
+void check_images(const Manifest& m, Context& ctx, Emitter& e) {
+  if (!m.images) return;
+  for (const ImageRule& rule : m.images->deny) {
+    if (!rule.repository.matches(ctx.name)) continue;
+    if (rule.versions) {
+      const std::string& tag = ctx.req.image.tag;
+      if (tag.empty() || rule.versions->check(tag) != VersionConstraint::Outcome::Satisfied)
+        continue;
+      e.add("images.deny", "image " + ctx.image + " is denied by " + m.name +
+                               " (images.deny: " + rule.repository.pattern() + " versions " +
+                               dq(rule.versions->text()) + ")");
+    } else {
+      e.add("images.deny", "repository " + ctx.name + " is denied by " + m.name +
+                               " (images.deny: " + rule.repository.pattern() + ")");
+    }
+    return;
+  }
+  if (!m.images->allow) return;
+  std::string problem;
+  for (const ImageRule& rule : *m.images->allow) {
+    if (!rule.repository.matches(ctx.name)) continue;
+    bool satisfied = false;
+    std::string why = version_problem(rule, ctx, &satisfied);
+    if (satisfied) return;
+    if (problem.empty()) problem = why + " (" + rule.repository.pattern() + ")";
+  }
+  if (!problem.empty()) {
+    e.add("images.allow",
+          "image " + ctx.image + " is not allowed by " + m.name + " (images.allow): " + problem);
+  } else {
+    e.add("images.allow", "repository " + ctx.name + " is not in the allowed images of " + m.name +
+                              " (images.allow): " + join_repositories(*m.images->allow));
+  }
+}
+
+// Visits the files a glob can match: a binary-searched range when the list is
+// sorted (the facts contract), every file otherwise.
+template <class Visit>
+void for_each_match(Context& ctx, const Glob& glob, Visit visit) {
+  const std::vector<FileEntry>& files = ctx.files();
+  std::string_view prefix = glob.literal_prefix();
+  size_t begin = 0;
+  if (ctx.files_sorted && !prefix.empty()) {
+    auto it = std::lower_bound(files.begin(), files.end(), prefix,
+                               [](const FileEntry& f, std::string_view p) { return f.path < p; });
+    begin = static_cast<size_t>(it - files.begin());
+  }
+  for (size_t i = begin; i < files.size(); ++i) {
+    const FileEntry& f = files[i];
+    if (ctx.files_sorted && !prefix.empty() && !std::string_view(f.path).starts_with(prefix)) break;
+    if (glob.matches(f.path)) visit(i, f);
+  }
+}
+
+std::string describe_link(const FileEntry& f) {
+  if (f.type == FileType::Symlink) return " (symlink to " + f.link_target + ")";
+  if (f.type == FileType::Hardlink) return " (hardlink to " + f.link_target + ")";
+  return {};
+}
+
+std::string octal_mode(uint32_t mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%o", mode & 07777);
+  return buf;
+}
+
+void check_content(const Manifest& m, Context& ctx, Emitter& e) {
+  const ContentFacts& content = *ctx.req.facts->content;
+  std::vector<size_t> hits;
+  for (const ContentRule& rule : m.content_deny) {
+    // Strings are built only for violations: the clean path allocates nothing.
+    auto emit = [&](const std::string& what) {
+      e.add("content.deny/" + rule.name,
+            rule.name + ": " + what + ", denied by " + m.name + " (content.deny)");
+    };
+    if (rule.ssh_server) {
+      for (const Finding& f : content.findings) {
+        if (f.detector != "sshServer") continue;
+        std::string what = f.path.empty()     ? f.detail
+                           : f.detail.empty() ? f.path
+                                              : f.path + " (" + f.detail + ")";
+        if (what.empty()) what = "an SSH server";
+        emit(what);
+      }
+    }
+    hits.clear();
+    for (const Glob& g : rule.paths)
+      for_each_match(ctx, g, [&](size_t i, const FileEntry&) { hits.push_back(i); });
+    std::sort(hits.begin(), hits.end());
+    hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
+    for (size_t i : hits) {
+      const FileEntry& f = content.files[i];
+      emit(f.path + describe_link(f));
+    }
+    hits.clear();
+    for (const Glob& g : rule.setuid)
+      for_each_match(ctx, g, [&](size_t i, const FileEntry& f) {
+        bool file_like = f.type == FileType::Regular || f.type == FileType::Hardlink;
+        if (file_like && (f.mode & 04000)) hits.push_back(i);
+      });
+    std::sort(hits.begin(), hits.end());
+    hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
+    for (size_t i : hits) {
+      const FileEntry& f = content.files[i];
+      emit(f.path + " is setuid (mode " + octal_mode(f.mode) + ")" + describe_link(f));
+    }
+  }
+}
+
+bool key_covers(const SigningKey& key, std::string_view name) {
+  return key.repositories.empty() || any_matches(key.repositories, name);
+}
+
+bool signed_by(const SigningKey& key, const SignatureFacts& facts) {
+  if (key.fingerprint.empty()) return false;
+  for (const VerifiedSignature& s : facts.verified)
+    if (iequals(s.key_fingerprint, key.fingerprint)) return true;
+  return false;
+}
+
+void check_signatures(const Manifest& m, Context& ctx, Emitter& e) {
+  const SignatureRules& rules = *m.signatures;
+  const SignatureFacts& facts = *ctx.req.facts->signatures;
+  std::vector<const SigningKey*> keys;
+  for (const SigningKey& k : rules.keys)
+    if (key_covers(k, ctx.name)) keys.push_back(&k);
+  if (keys.empty()) {
+    e.add("signatures.keys", "no key of " + m.name + " (signatures.keys) covers repository " +
+                                 ctx.name + ", so no signature of it can be trusted");
+    return;
+  }
+  std::string found = std::to_string(facts.discovered) +
+                      (facts.discovered == 1 ? " signature found" : " signatures found");
+  if (!facts.rejected.empty()) found += ", rejected: " + facts.rejected.front();
+  if (facts.rejected.size() > 1)
+    found += " (and " + std::to_string(facts.rejected.size() - 1) + " more)";
+  auto unloaded = [](const SigningKey& k) {
+    return k.fingerprint.empty()
+               ? " (key " + k.name + " from " + k.public_key_file + " is not loaded)"
+               : std::string();
+  };
+  if (rules.require_all) {
+    for (const SigningKey* k : keys)
+      if (!signed_by(*k, facts))
+        e.add("signatures.requireAll", "image " + ctx.image + " is not signed by key " + k->name +
+                                           " of " + m.name + " (signatures.requireAll); " + found +
+                                           unloaded(*k));
+    return;
+  }
+  std::string names;
+  std::string notes;
+  for (const SigningKey* k : keys) {
+    if (signed_by(*k, facts)) return;
+    names += (names.empty() ? "" : ", ") + k->name;
+    notes += unloaded(*k);
+  }
+  e.add("signatures.required", "image " + ctx.image +
+                                   " has no valid signature by a trusted key of " + m.name +
+                                   " (signatures.required, keys: " + names + "); " + found + notes);
+}
+
+const VulnerabilityException* find_exception(const VulnerabilityRules& rules, std::string_view id) {
+  for (const VulnerabilityException& ex : rules.allow)
+    if (iequals(ex.id, id)) return &ex;
+  return nullptr;
+}
+
+std::string describe_vulnerability(const Vulnerability& v, Severity s) {
+  std::string out = v.id + " (";
+  Severity raw = severity_from_string(v.severity);
+  out += raw == Severity::Unknown ? "unknown severity, treated as critical"
+                                  : std::string(to_string(s));
+  out += ")";
+  if (!v.package.empty()) out += " in " + v.package;
+  if (!v.installed_version.empty()) out += " " + v.installed_version;
+  return out;
+}
+
+std::string fix_note(const Vulnerability& v) {
+  return v.fixed_version.empty() ? "; no fix available" : "; fixed in " + v.fixed_version;
+}
+
+std::string format_day(std::chrono::sys_days day) {
+  std::chrono::year_month_day ymd{day};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+void check_vulnerabilities(const Manifest& m, Context& ctx, Emitter& e) {
+  const VulnerabilityRules& rules = *m.vulnerabilities;
+  const auto& vulns = ctx.req.facts->vulnerabilities->vulnerabilities;
+  ctx.index_vulnerabilities();
+  if (!rules.deny.empty()) {
+    for (const Vulnerability& v : vulns)
+      for (const std::string& id : rules.deny)
+        if (iequals(v.id, id)) {
+          e.add("vulnerabilities.deny",
+                v.id + (v.package.empty() ? "" : " in " + v.package) +
+                    (v.installed_version.empty() ? "" : " " + v.installed_version) +
+                    " is on the deny list of " + m.name + " (vulnerabilities.deny)");
+          break;
+        }
+  }
+  if (!rules.max_severity) return;
+  Severity limit = *rules.max_severity;
+  if ((rules.only_fixed ? ctx.max_fixed : ctx.max_all) <= limit) return;  // nothing exceeds it
+  for (size_t i = 0; i < vulns.size(); ++i) {
+    const Vulnerability& v = vulns[i];
+    if (ctx.severity[i] <= limit) continue;
+    if (rules.only_fixed && v.fixed_version.empty()) continue;
+    bool on_deny_list = false;
+    for (const std::string& id : rules.deny) on_deny_list = on_deny_list || iequals(v.id, id);
+    if (on_deny_list) continue;  // already reported
+    std::string expired;
+    if (const VulnerabilityException* ex = find_exception(rules, v.id)) {
+      if (!ex->expires || ctx.req.now < *ex->expires + std::chrono::days{1}) continue;
+      expired = "; its exception (" + ex->reason + ") expired on " + format_day(*ex->expires);
+    }
+    e.add("vulnerabilities.maxSeverity",
+          describe_vulnerability(v, ctx.severity[i]) + " exceeds the maximum severity " +
+              std::string(to_string(limit)) + " of " + m.name + " (vulnerabilities.maxSeverity)" +
+              fix_note(v) + expired);
+  }
+}
+
+void check_facts(const Manifest& m, Context& ctx, Emitter& e) {
+  const ImageFacts* facts = ctx.req.facts;
+  if (facts && facts->assessment_error) {
+    e.add("assessment", "assessment of " + ctx.image + " failed: " + *facts->assessment_error +
+                            " (" + m.name + " needs its facts)");
+    return;
+  }
+  if (m.needs_content()) {
+    if (!facts || !facts->content)
+      e.add("content", "content not inspected: " + m.name + " has content rules (content.deny)");
+    else
+      check_content(m, ctx, e);
+    e.flush();
+  }
+  if (m.needs_signatures()) {
+    if (!facts || !facts->signatures)
+      e.add("signatures",
+            "signatures not checked: " + m.name + " requires a signature (signatures.required)");
+    else
+      check_signatures(m, ctx, e);
+    e.flush();
+  }
+  if (m.needs_vulnerabilities()) {
+    if (!facts || !facts->vulnerabilities)
+      e.add("vulnerabilities", "vulnerabilities not scanned: " + m.name +
+                                   " has vulnerability rules (vulnerabilities)");
+    else
+      check_vulnerabilities(m, ctx, e);
+    e.flush();
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(Stage stage) {
+  switch (stage) {
+    case Stage::Pull:
+      return "pull";
+    case Stage::Push:
+      return "push";
+    case Stage::Deploy:
+      return "deploy";
+  }
+  return "pull";
+}
+
+bool Verdict::has_warnings() const {
+  return std::any_of(reasons.begin(), reasons.end(), [](const Reason& r) { return !r.enforced; });
+}
+
+Verdict evaluate(const ManifestSet& set, const EvaluationRequest& request) {
+  Verdict verdict;
+  verdict.policy_revision = set.revision();
+  Context ctx(request);
+  for (const Manifest& m : set.manifests()) {
+    if (!scope_matches(m.scope, request.cluster, request.namespace_name)) continue;
+    verdict.manifests.push_back(m.name);
+    verdict.needs.content |= m.needs_content();
+    verdict.needs.signatures |= m.needs_signatures();
+    verdict.needs.vulnerabilities |= m.needs_vulnerabilities();
+    verdict.pin_digests |= m.pin_digests;
+    if (m.mode == Mode::Enforce && m.failure_policy == FailurePolicy::Fail)
+      verdict.failure_policy = FailurePolicy::Fail;
+
+    Emitter e(verdict, m);
+    check_registries(m, ctx, e);
+    check_images(m, ctx, e);
+    if (request.rules == RuleSet::All && m.needs_facts()) check_facts(m, ctx, e);
+    e.flush();
+  }
+  for (const Reason& r : verdict.reasons)
+    if (r.enforced) verdict.allowed = false;
+  return verdict;
+}
+
+}  // namespace portcullis::policy

@@ -1,0 +1,156 @@
+#include "policy/glob.h"
+
+#include <array>
+#include <bit>
+
+namespace portcullis::policy {
+namespace {
+
+bool has_wildcard(std::string_view s) { return s.find_first_of("*?") != std::string_view::npos; }
+
+}  // namespace
+
+Result<Glob> Glob::compile(std::string_view pattern, GlobKind kind) {
+  auto fail = [](const std::string& why) { return Result<Glob>::failure(why); };
+  if (pattern.empty()) return fail("it is empty");
+  if (pattern.size() > kMaxLength) return fail("it is longer than 255 characters");
+
+  Glob g;
+  g.pattern_ = std::string(pattern);
+  for (size_t i = 0; i < pattern.size();) {
+    char c = pattern[i];
+    if (c == '[' || c == ']' || c == '{' || c == '}' || c == '\\')
+      return fail(std::string("'") + c +
+                  "' is reserved (character classes and braces are not supported)");
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      return fail("it contains a control character");
+    if (c == '/' && kind == GlobKind::Segment) return fail("'/' is not allowed here");
+    if (c != '*') {
+      g.tokens_.push_back({c == '?' ? Op::AnyChar : Op::Char, c});
+      ++i;
+      continue;
+    }
+    size_t run = 0;
+    while (i + run < pattern.size() && pattern[i + run] == '*') ++run;
+    if (run == 1) {
+      g.tokens_.push_back({Op::Star, 0});
+      ++i;
+      continue;
+    }
+    if (run > 2) return fail("'***' is not a valid wildcard (use '*' or '**')");
+    if (kind == GlobKind::Segment)
+      return fail("'**' is not allowed here (names have no '/'; use '*')");
+    bool starts_segment = i == 0 || pattern[i - 1] == '/';
+    bool ends_segment = i + 2 == pattern.size() || pattern[i + 2] == '/';
+    if (!starts_segment || !ends_segment)
+      return fail("'**' must be a whole path segment, as in \"a/**\", \"**/b\" or \"a/**/b\"");
+    if (i + 2 < pattern.size()) {  // "**/": zero or more whole segments
+      g.tokens_.push_back({Op::DirsEntry, 0});
+      g.tokens_.push_back({Op::DirsInside, 0});
+      i += 3;
+    } else {
+      g.tokens_.push_back({Op::GlobStar, 0});
+      i += 2;
+    }
+  }
+
+  size_t first_wild = pattern.find_first_of("*?");
+  g.prefix_length_ = first_wild == std::string_view::npos ? pattern.size() : first_wild;
+  std::string_view prefix = pattern.substr(0, g.prefix_length_);
+  std::string_view tail = pattern.substr(g.prefix_length_);
+  if (tail.empty()) {
+    g.shape_ = Shape::Literal;
+    g.affix_ = std::string(pattern);
+  } else if (tail == "**") {
+    g.shape_ = Shape::PrefixAny;
+    g.affix_ = std::string(prefix);
+  } else if (tail == "*") {
+    g.shape_ = Shape::PrefixStar;
+    g.affix_ = std::string(prefix);
+  } else if (prefix.empty() && tail.starts_with("**/") && !has_wildcard(tail.substr(3))) {
+    g.shape_ = Shape::SuffixAfterAny;
+    g.affix_ = std::string(tail.substr(2));  // "/suffix"
+  } else {
+    g.shape_ = Shape::General;
+  }
+  return g;
+}
+
+bool Glob::matches(std::string_view text) const {
+  switch (shape_) {
+    case Shape::Literal:
+      return text == affix_;
+    case Shape::PrefixAny:
+      return text.starts_with(affix_);
+    case Shape::PrefixStar:
+      return text.starts_with(affix_) && text.find('/', affix_.size()) == std::string_view::npos;
+    case Shape::SuffixAfterAny:
+      return text.ends_with(affix_) || text == std::string_view(affix_).substr(1);
+    case Shape::General:
+      return match_general(text);
+  }
+  return false;
+}
+
+// Simulates the pattern as an NFA over token positions (state i = "next
+// token to match is i"), so matching is linear in the text whatever the
+// pattern; no backtracking blow-up.
+bool Glob::match_general(std::string_view text) const {
+  constexpr size_t kWords = (kMaxLength + 2 + 63) / 64;
+  using Set = std::array<uint64_t, kWords>;
+  const size_t n = tokens_.size();
+  const size_t words = (n + 1 + 63) / 64;
+  auto set = [](Set& s, size_t i) { s[i / 64] |= uint64_t{1} << (i % 64); };
+  auto test = [](const Set& s, size_t i) { return (s[i / 64] >> (i % 64)) & 1; };
+  auto close = [&](Set& s) {  // epsilon moves only go forward: one pass suffices
+    for (size_t i = 0; i < n; ++i) {
+      if (!test(s, i)) continue;
+      Op op = tokens_[i].op;
+      if (op == Op::Star || op == Op::GlobStar) set(s, i + 1);
+      if (op == Op::DirsEntry) set(s, i + 2);
+    }
+  };
+
+  Set cur{};
+  set(cur, 0);
+  close(cur);
+  for (char ch : text) {
+    Set next{};
+    bool any = false;
+    for (size_t w = 0; w < words; ++w) {
+      for (uint64_t bits = cur[w]; bits != 0; bits &= bits - 1) {
+        size_t i = w * 64 + static_cast<size_t>(std::countr_zero(bits));
+        if (i >= n) continue;
+        const Token& t = tokens_[i];
+        switch (t.op) {
+          case Op::Char:
+            if (ch == t.c) set(next, i + 1), any = true;
+            break;
+          case Op::AnyChar:
+            if (ch != '/') set(next, i + 1), any = true;
+            break;
+          case Op::Star:
+            if (ch != '/') set(next, i), any = true;
+            break;
+          case Op::GlobStar:
+            set(next, i), any = true;
+            break;
+          case Op::DirsEntry:
+            set(next, i + 1), any = true;
+            if (ch == '/') set(next, i + 2);
+            break;
+          case Op::DirsInside:
+            set(next, i), any = true;
+            if (ch == '/') set(next, i + 1);
+            break;
+        }
+      }
+    }
+    if (!any) return false;
+    close(next);
+    cur = next;
+  }
+  return test(cur, n);
+}
+
+}  // namespace portcullis::policy
