@@ -1,6 +1,7 @@
 #include "proxy/store/lmdb_table.h"
 
 #include "proxy/store/bytes.h"
+#include "proxy/store/lmdb_util.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -8,42 +9,12 @@
 namespace portcullis::proxy::store {
 namespace {
 
-constexpr int kMapFullRetries = 8;
-
 std::string lru_key(std::int64_t at, std::string_view key) {
   std::string k;
   k.reserve(8 + key.size());
   bytes::append_be<std::uint64_t>(k, static_cast<std::uint64_t>(std::max<std::int64_t>(at, 0)));
   k.append(key);
   return k;
-}
-
-std::string u64_value(std::uint64_t v) {
-  std::string s;
-  bytes::append_le(s, v);
-  return s;
-}
-
-// Reads a u64 LE from `dbi`; a missing row is 0.
-int get_u64(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::uint64_t& out) {
-  MDB_val k = to_val(key), v;
-  int rc = mdb_get(txn, dbi, &k, &v);
-  out = 0;
-  if (rc == MDB_NOTFOUND) return 0;
-  if (rc) return rc;
-  if (v.mv_size == 8) out = bytes::read_le<std::uint64_t>(to_view(v), 0);
-  return 0;
-}
-
-int put_raw(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value) {
-  MDB_val k = to_val(key), v = to_val(value);
-  return mdb_put(txn, dbi, &k, &v, 0);
-}
-
-int del_raw(MDB_txn* txn, MDB_dbi dbi, std::string_view key) {
-  MDB_val k = to_val(key);
-  int rc = mdb_del(txn, dbi, &k, nullptr);
-  return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 }  // namespace
@@ -55,9 +26,7 @@ LmdbTable::LmdbTable(std::shared_ptr<Database> db, TableOptions options)
   data_ = db_->open_db(opt_.name);
   atime_ = db_->open_db(opt_.name + ".atime");
   lru_ = db_->open_db(opt_.name + ".lru");
-  meta_ = db_->open_db("meta");
-  bytes_key_ = opt_.name + ".bytes";
-  count_key_ = opt_.name + ".count";
+  totals_rows_ = std::make_unique<lmdb::TotalsRows>(db_->open_db("meta"), opt_.name);
   if (mdb_env_get_maxkeysize(db_->env()) < static_cast<int>(kMaxTableKey + 8)) {
     throw std::runtime_error("store: liblmdb was built with a maximum key below 511 bytes");
   }
@@ -67,21 +36,6 @@ LmdbTable::~LmdbTable() { (void)flush(); }
 
 std::int64_t LmdbTable::now() const { return opt_.clock ? opt_.clock() : system_clock_seconds(); }
 
-StoreError LmdbTable::lmdb_error(int rc, std::string_view what) const {
-  return StoreError{rc == MDB_MAP_FULL ? StoreErrc::map_full : StoreErrc::io,
-                    "lmdb " + opt_.name + " " + std::string(what) + ": " + mdb_strerror(rc)};
-}
-
-int LmdbTable::read_totals(MDB_txn* txn, Totals& t) const {
-  if (int rc = get_u64(txn, meta_, bytes_key_, t.bytes)) return rc;
-  return get_u64(txn, meta_, count_key_, t.count);
-}
-
-int LmdbTable::write_totals(MDB_txn* txn, const Totals& t) const {
-  if (int rc = put_raw(txn, meta_, bytes_key_, u64_value(t.bytes))) return rc;
-  return put_raw(txn, meta_, count_key_, u64_value(t.count));
-}
-
 int LmdbTable::apply_touches(MDB_txn* txn, const Touches& touches) const {
   for (const auto& [key, at] : touches) {
     MDB_val k = to_val(key), v;
@@ -89,35 +43,35 @@ int LmdbTable::apply_touches(MDB_txn* txn, const Touches& touches) const {
     if (rc == MDB_NOTFOUND) continue;  // erased or evicted since it was read
     if (rc) return rc;
     std::uint64_t old = 0;
-    if ((rc = get_u64(txn, atime_, key, old))) return rc;
+    if ((rc = lmdb::get_u64(txn, atime_, key, old))) return rc;
     if (static_cast<std::int64_t>(old) >= at) continue;
-    if ((rc = del_raw(txn, lru_, lru_key(static_cast<std::int64_t>(old), key)))) return rc;
-    if ((rc = put_raw(txn, lru_, lru_key(at, key), {}))) return rc;
-    if ((rc = put_raw(txn, atime_, key, u64_value(static_cast<std::uint64_t>(at))))) return rc;
+    if ((rc = lmdb::del(txn, lru_, lru_key(static_cast<std::int64_t>(old), key)))) return rc;
+    if ((rc = lmdb::put(txn, lru_, lru_key(at, key), {}))) return rc;
+    if ((rc = lmdb::put_u64(txn, atime_, key, static_cast<std::uint64_t>(at)))) return rc;
   }
   return 0;
 }
 
-int LmdbTable::remove_entry(MDB_txn* txn, std::string_view key, Totals& t, bool lru_row) const {
+int LmdbTable::remove_entry(MDB_txn* txn, std::string_view key, lmdb::Totals& t,
+                            bool lru_row) const {
   if (lru_row) {
     std::uint64_t at = 0;
-    if (int rc = get_u64(txn, atime_, key, at)) return rc;
-    if (int rc = del_raw(txn, lru_, lru_key(static_cast<std::int64_t>(at), key))) return rc;
+    if (int rc = lmdb::get_u64(txn, atime_, key, at)) return rc;
+    if (int rc = lmdb::del(txn, lru_, lru_key(static_cast<std::int64_t>(at), key))) return rc;
   }
   MDB_val k = to_val(key), v;
   int rc = mdb_get(txn, data_, &k, &v);
   if (rc == 0) {
-    t.bytes -= std::min<std::uint64_t>(t.bytes, key.size() + v.mv_size);
-    t.count -= std::min<std::uint64_t>(t.count, 1);
+    t.remove(key.size() + v.mv_size);
     if ((rc = mdb_del(txn, data_, &k, nullptr))) return rc;
   } else if (rc != MDB_NOTFOUND) {
     return rc;
   }
-  return del_raw(txn, atime_, key);
+  return lmdb::del(txn, atime_, key);
 }
 
-int LmdbTable::evict_until(MDB_txn* txn, std::uint64_t target, std::string_view keep, Totals& t,
-                           std::uint64_t& evicted) const {
+int LmdbTable::evict_until(MDB_txn* txn, std::uint64_t target, std::string_view keep,
+                           lmdb::Totals& t, std::uint64_t& evicted) const {
   MDB_cursor* cur = nullptr;
   if (int rc = mdb_cursor_open(txn, lru_, &cur)) return rc;
   int rc = 0;
@@ -146,28 +100,18 @@ int LmdbTable::evict_until(MDB_txn* txn, std::uint64_t target, std::string_view 
   return rc;
 }
 
-template <class F>
-int LmdbTable::retry_map_full(F&& attempt) {
-  int rc = attempt();
-  for (int i = 0; rc == MDB_MAP_FULL && i < kMapFullRetries; ++i) {
-    if (evict_fraction() != 0) break;
-    rc = attempt();
-  }
-  return rc;
-}
-
 int LmdbTable::evict_fraction() {
   Txn txn;
   if (int rc = txn.begin(db_->env(), false)) return rc;
-  Totals t;
-  if (int rc = read_totals(txn.get(), t)) return rc;
+  lmdb::Totals t;
+  if (int rc = totals_rows_->read(txn.get(), t)) return rc;
   if (t.count == 0) return MDB_MAP_FULL;  // another table filled the map; nothing of ours to free
   std::uint64_t evicted = 0;
   if (int rc = evict_until(txn.get(), t.bytes - std::max<std::uint64_t>(t.bytes / 4, 1), {}, t,
                            evicted)) {
     return rc;
   }
-  if (int rc = write_totals(txn.get(), t)) return rc;
+  if (int rc = totals_rows_->write(txn.get(), t)) return rc;
   if (int rc = txn.commit()) return rc;
   evictions_ += evicted;
   return 0;
@@ -194,17 +138,17 @@ LmdbTable::Touches LmdbTable::take_touches() {
 Result<std::string> LmdbTable::get(std::string_view key) {
   if (auto ok = check_table_key(opt_, key); !ok) return ok.error();
   Txn txn;
-  if (int rc = txn.begin(db_->env(), true)) return lmdb_error(rc, "get");
+  if (int rc = txn.begin(db_->env(), true)) return lmdb::error(opt_.name, rc, "get");
   MDB_val k = to_val(key), v;
   int rc = mdb_get(txn.get(), data_, &k, &v);
   if (rc == MDB_NOTFOUND) {
     ++misses_;
     return StoreError{StoreErrc::not_found, opt_.name + ": not found"};
   }
-  if (rc) return lmdb_error(rc, "get");
+  if (rc) return lmdb::error(opt_.name, rc, "get");
   std::string value(to_view(v));
   std::uint64_t at = 0;
-  rc = get_u64(txn.get(), atime_, key, at);
+  rc = lmdb::get_u64(txn.get(), atime_, key, at);
   txn.abort();
   ++hits_;
   std::int64_t t = now();
@@ -219,25 +163,27 @@ Result<void> LmdbTable::put(std::string_view key, std::string_view value) {
   const Touches touches = take_touches();
   const std::int64_t t = now();
   std::uint64_t evicted = 0;
-  int rc = retry_map_full([&] {
-    evicted = 0;
-    Txn txn;
-    if (int rc = txn.begin(db_->env(), false)) return rc;
-    MDB_txn* w = txn.get();
-    if (int rc = apply_touches(w, touches)) return rc;
-    Totals totals;
-    if (int rc = read_totals(w, totals)) return rc;
-    if (int rc = remove_entry(w, key, totals, /*lru_row=*/true)) return rc;
-    if (int rc = put_raw(w, data_, key, value)) return rc;
-    if (int rc = put_raw(w, atime_, key, u64_value(static_cast<std::uint64_t>(t)))) return rc;
-    if (int rc = put_raw(w, lru_, lru_key(t, key), {})) return rc;
-    totals.bytes += key.size() + value.size();
-    totals.count += 1;
-    if (int rc = evict_until(w, opt_.cap_bytes, key, totals, evicted)) return rc;
-    if (int rc = write_totals(w, totals)) return rc;
-    return txn.commit();
-  });
-  if (rc) return lmdb_error(rc, "put");
+  int rc = lmdb::retry_map_full(
+      [&] {
+        evicted = 0;
+        Txn txn;
+        if (int rc = txn.begin(db_->env(), false)) return rc;
+        MDB_txn* w = txn.get();
+        if (int rc = apply_touches(w, touches)) return rc;
+        lmdb::Totals totals;
+        if (int rc = totals_rows_->read(w, totals)) return rc;
+        if (int rc = remove_entry(w, key, totals, /*lru_row=*/true)) return rc;
+        if (int rc = lmdb::put(w, data_, key, value)) return rc;
+        if (int rc = lmdb::put_u64(w, atime_, key, static_cast<std::uint64_t>(t))) return rc;
+        if (int rc = lmdb::put(w, lru_, lru_key(t, key), {})) return rc;
+        totals.bytes += key.size() + value.size();
+        totals.count += 1;
+        if (int rc = evict_until(w, opt_.cap_bytes, key, totals, evicted)) return rc;
+        if (int rc = totals_rows_->write(w, totals)) return rc;
+        return txn.commit();
+      },
+      [&] { return evict_fraction(); });
+  if (rc) return lmdb::error(opt_.name, rc, "put");
   ++puts_;
   evictions_ += evicted;
   // Free space before the map is completely full, when even eviction could no longer commit.
@@ -251,17 +197,19 @@ Result<void> LmdbTable::erase(std::string_view key) {
     std::lock_guard lock(touch_mutex_);
     pending_.erase(std::string(key));
   }
-  int rc = retry_map_full([&] {
-    Txn txn;
-    if (int rc = txn.begin(db_->env(), false)) return rc;
-    MDB_txn* w = txn.get();
-    Totals totals;
-    if (int rc = read_totals(w, totals)) return rc;
-    if (int rc = remove_entry(w, key, totals, /*lru_row=*/true)) return rc;
-    if (int rc = write_totals(w, totals)) return rc;
-    return txn.commit();
-  });
-  if (rc) return lmdb_error(rc, "erase");
+  int rc = lmdb::retry_map_full(
+      [&] {
+        Txn txn;
+        if (int rc = txn.begin(db_->env(), false)) return rc;
+        MDB_txn* w = txn.get();
+        lmdb::Totals totals;
+        if (int rc = totals_rows_->read(w, totals)) return rc;
+        if (int rc = remove_entry(w, key, totals, /*lru_row=*/true)) return rc;
+        if (int rc = totals_rows_->write(w, totals)) return rc;
+        return txn.commit();
+      },
+      [&] { return evict_fraction(); });
+  if (rc) return lmdb::error(opt_.name, rc, "erase");
   return {};
 }
 
@@ -269,9 +217,9 @@ Result<std::vector<TableRow>> LmdbTable::scan(std::string_view start_after, std:
                                               std::size_t value_prefix) {
   std::vector<TableRow> rows;
   Txn txn;
-  if (int rc = txn.begin(db_->env(), true)) return lmdb_error(rc, "scan");
+  if (int rc = txn.begin(db_->env(), true)) return lmdb::error(opt_.name, rc, "scan");
   MDB_cursor* cur = nullptr;
-  if (int rc = mdb_cursor_open(txn.get(), data_, &cur)) return lmdb_error(rc, "scan");
+  if (int rc = mdb_cursor_open(txn.get(), data_, &cur)) return lmdb::error(opt_.name, rc, "scan");
   MDB_val k = to_val(start_after), v;
   int rc = mdb_cursor_get(cur, &k, &v, start_after.empty() ? MDB_FIRST : MDB_SET_RANGE);
   if (rc == 0 && !start_after.empty() && to_view(k) == start_after) {
@@ -284,28 +232,30 @@ Result<std::vector<TableRow>> LmdbTable::scan(std::string_view start_after, std:
     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
   }
   mdb_cursor_close(cur);
-  if (rc && rc != MDB_NOTFOUND) return lmdb_error(rc, "scan");
+  if (rc && rc != MDB_NOTFOUND) return lmdb::error(opt_.name, rc, "scan");
   return rows;
 }
 
 Result<StoreStats> LmdbTable::stats() {
   Txn txn;
-  if (int rc = txn.begin(db_->env(), true)) return lmdb_error(rc, "stats");
-  Totals t;
-  if (int rc = read_totals(txn.get(), t)) return lmdb_error(rc, "stats");
+  if (int rc = txn.begin(db_->env(), true)) return lmdb::error(opt_.name, rc, "stats");
+  lmdb::Totals t;
+  if (int rc = totals_rows_->read(txn.get(), t)) return lmdb::error(opt_.name, rc, "stats");
   return StoreStats{t.count, t.bytes, opt_.cap_bytes, hits_, misses_, puts_, evictions_};
 }
 
 Result<void> LmdbTable::flush() {
   Touches touches = take_touches();
   if (touches.empty()) return {};
-  int rc = retry_map_full([&] {
-    Txn txn;
-    if (int rc = txn.begin(db_->env(), false)) return rc;
-    if (int rc = apply_touches(txn.get(), touches)) return rc;
-    return txn.commit();
-  });
-  if (rc) return lmdb_error(rc, "flush");
+  int rc = lmdb::retry_map_full(
+      [&] {
+        Txn txn;
+        if (int rc = txn.begin(db_->env(), false)) return rc;
+        if (int rc = apply_touches(txn.get(), touches)) return rc;
+        return txn.commit();
+      },
+      [&] { return evict_fraction(); });
+  if (rc) return lmdb::error(opt_.name, rc, "flush");
   return {};
 }
 

@@ -9,6 +9,7 @@
 // single LMDB writer lock.
 
 #include "proxy/store/database.h"
+#include "proxy/store/lmdb_util.h"
 #include "proxy/store/table.h"
 
 #include <atomic>
@@ -36,33 +37,22 @@ class LmdbTable final : public Table {
 
  private:
   using Touches = std::unordered_map<std::string, std::int64_t>;
-  struct Totals {
-    std::uint64_t bytes = 0;
-    std::uint64_t count = 0;
-  };
-
-  StoreError lmdb_error(int rc, std::string_view what) const;
-  // Runs `attempt` (a whole write transaction returning an MDB code), evicting a quarter of the
-  // table and retrying while LMDB reports MDB_MAP_FULL.
-  template <class F>
-  int retry_map_full(F&& attempt);
+  // Evicts a quarter of the table in its own transaction (MDB_MAP_FULL relief).
   int evict_fraction();
 
-  int read_totals(MDB_txn* txn, Totals& t) const;
-  int write_totals(MDB_txn* txn, const Totals& t) const;
   int apply_touches(MDB_txn* txn, const Touches& touches) const;
   // Removes one entry's rows and its cost from `t`; the lru row too unless the caller's cursor
   // deletes it.
-  int remove_entry(MDB_txn* txn, std::string_view key, Totals& t, bool lru_row) const;
-  int evict_until(MDB_txn* txn, std::uint64_t target, std::string_view keep, Totals& t,
+  int remove_entry(MDB_txn* txn, std::string_view key, lmdb::Totals& t, bool lru_row) const;
+  int evict_until(MDB_txn* txn, std::uint64_t target, std::string_view keep, lmdb::Totals& t,
                   std::uint64_t& evicted) const;
   void queue_touch(std::string_view key, std::int64_t at);
   Touches take_touches();
 
   std::shared_ptr<Database> db_;
   TableOptions opt_;
-  MDB_dbi data_, atime_, lru_, meta_;
-  std::string bytes_key_, count_key_;
+  MDB_dbi data_, atime_, lru_;
+  std::unique_ptr<lmdb::TotalsRows> totals_rows_;
 
   std::mutex touch_mutex_;
   Touches pending_;
