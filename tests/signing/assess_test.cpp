@@ -10,18 +10,13 @@
 namespace portcullis::signing {
 namespace {
 
+using testing::kDigest;
+using testing::kOtherDigest;
+using testing::kRepo;
+
 using testing::key_path;
 using testing::load_pub;
 using testing::slurp;
-
-constexpr char kDigest[] =
-    "sha256:2d5416b7218c869d4247260b713b48f926f5430b21e76a0d455121299f6e021e";
-constexpr char kOtherDigest[] =
-    "sha256:1111111111111111111111111111111111111111111111111111111111111111";
-constexpr char kRepo[] = "registry.example/team/app";
-constexpr char kTag[] =
-    "sha256-2d5416b7218c869d4247260b713b48f926f5430b21e76a0d455121299f6e021e.sig";
-constexpr char kCiFp[] = "7e11320b8ccb75c3fa7c9a5448d33faab545a37314591a2b1d5d97d1e16516a2";
 
 // What the script wrote for one signature.
 struct Written {
@@ -52,7 +47,7 @@ class Assess : public ::testing::Test {
   // The proxy's part, simulated: parse the .sig manifest, "fetch" payloads.
   SignatureSource source_from(const std::string& manifest_bytes,
                               const std::map<std::string, std::string>& blobs,
-                              const std::string& source = tag_source(kTag)) {
+                              const std::string& source = tag_source(testing::kSigTag)) {
     SignatureSource src;
     src.source = source;
     auto m = parse_signature_manifest(manifest_bytes);
@@ -70,7 +65,7 @@ class Assess : public ::testing::Test {
   }
 
   std::string layer_prefix(const Written& w) {
-    return std::string("tag:") + kTag + ": layer " + sha256_digest(w.payload) + ": ";
+    return std::string("tag:") + testing::kSigTag + ": layer " + sha256_digest(w.payload) + ": ";
   }
 };
 
@@ -81,9 +76,9 @@ TEST_F(Assess, ScriptWrittenSignatureByTrustedKeyVerifies) {
   EXPECT_EQ(facts.discovered, 1);
   EXPECT_TRUE(facts.rejected.empty()) << facts.rejected[0];
   ASSERT_EQ(facts.verified.size(), 1u);
-  EXPECT_EQ(facts.verified[0].key_fingerprint, kCiFp);
+  EXPECT_EQ(facts.verified[0].key_fingerprint, testing::kCiFingerprint);
   EXPECT_EQ(facts.verified[0].docker_reference, kRepo);
-  EXPECT_EQ(facts.verified[0].source, std::string("tag:") + kTag);
+  EXPECT_EQ(facts.verified[0].source, std::string("tag:") + testing::kSigTag);
 }
 
 TEST_F(Assess, NoSignatureAtAll) {
@@ -100,8 +95,8 @@ TEST_F(Assess, SignatureByUntrustedKey) {
   EXPECT_EQ(facts.discovered, 1);
   EXPECT_TRUE(facts.verified.empty());
   ASSERT_EQ(facts.rejected.size(), 1u);
-  EXPECT_EQ(facts.rejected[0],
-            layer_prefix(w) + "signature does not verify with key " + kCiFp + " (ECDSA P-256)");
+  EXPECT_EQ(facts.rejected[0], layer_prefix(w) + "signature does not verify with key " +
+                                   testing::kCiFingerprint + " (ECDSA P-256)");
 }
 
 TEST_F(Assess, PayloadForAnotherDigestReplayedOntoThisTag) {
@@ -135,9 +130,9 @@ TEST_F(Assess, TamperedPayloadBlob) {
   auto facts2 = assess_signatures(kDigest, rewritten, ci_only_);
   EXPECT_TRUE(facts2.verified.empty());
   ASSERT_EQ(facts2.rejected.size(), 1u);
-  EXPECT_EQ(facts2.rejected[0], std::string("tag:") + kTag + ": layer " + sha256_digest(evil) +
-                                    ": signature does not verify with key " + kCiFp +
-                                    " (ECDSA P-256)");
+  EXPECT_EQ(facts2.rejected[0], std::string("tag:") + testing::kSigTag + ": layer " +
+                                    sha256_digest(evil) + ": signature does not verify with key " +
+                                    testing::kCiFingerprint + " (ECDSA P-256)");
 }
 
 TEST_F(Assess, MalformedBase64Annotation) {
@@ -164,7 +159,8 @@ TEST_F(Assess, SignatureManifestPointingAtAHugeBlob) {
   EXPECT_EQ(facts.discovered, 1);
   EXPECT_TRUE(facts.verified.empty());
   ASSERT_EQ(facts.rejected.size(), 1u);
-  EXPECT_EQ(facts.rejected[0], std::string("tag:") + kTag + ": layer " + sha256_digest(w.payload) +
+  EXPECT_EQ(facts.rejected[0], std::string("tag:") + testing::kSigTag + ": layer " +
+                                   sha256_digest(w.payload) +
                                    " declares a payload of 53687091200 bytes, more than the limit "
                                    "of 65536; not fetched");
 }
@@ -194,7 +190,7 @@ TEST_F(Assess, SeveralKeysAndSourcesEachCounted) {
   auto facts = assess_signatures(kDigest, sources, keys);
   EXPECT_EQ(facts.discovered, 3);
   ASSERT_EQ(facts.verified.size(), 2u);
-  EXPECT_EQ(facts.verified[0].key_fingerprint, kCiFp);
+  EXPECT_EQ(facts.verified[0].key_fingerprint, testing::kCiFingerprint);
   EXPECT_EQ(facts.verified[1].key_fingerprint, load_pub("ed25519.pub").fingerprint());
   EXPECT_EQ(facts.verified[1].source, "referrer:" + referrer_digest);
   ASSERT_EQ(facts.rejected.size(), 1u);

@@ -8,8 +8,8 @@
 namespace portcullis::signing {
 namespace {
 
-constexpr char kDigest[] =
-    "sha256:2d5416b7218c869d4247260b713b48f926f5430b21e76a0d455121299f6e021e";
+using testing::kDigest;
+
 constexpr char kPayloadDigest[] =
     "sha256:00a9ea0d337f604346e403434c361fa7d2396a1dda7ca1f387d4db0eafde9157";
 

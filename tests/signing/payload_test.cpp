@@ -9,8 +9,7 @@
 namespace portcullis::signing {
 namespace {
 
-constexpr char kDigest[] =
-    "sha256:2d5416b7218c869d4247260b713b48f926f5430b21e76a0d455121299f6e021e";
+using testing::kDigest;
 
 TEST(Payload, BuildsCosignBytesExactly) {
   // Byte for byte what cosign (Go json.Marshal of payload.SimpleContainerImage)

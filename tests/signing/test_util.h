@@ -11,6 +11,18 @@
 
 namespace portcullis::signing::testing {
 
+// The image digest the recorded data signs, another digest for replay cases,
+// the repository payloads name, and the CI fixture key's fingerprint.
+inline constexpr char kDigest[] =
+    "sha256:2d5416b7218c869d4247260b713b48f926f5430b21e76a0d455121299f6e021e";
+inline constexpr char kOtherDigest[] =
+    "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+inline constexpr char kSigTag[] =
+    "sha256-2d5416b7218c869d4247260b713b48f926f5430b21e76a0d455121299f6e021e.sig";
+inline constexpr char kRepo[] = "registry.example/team/app";
+inline constexpr char kCiFingerprint[] =
+    "7e11320b8ccb75c3fa7c9a5448d33faab545a37314591a2b1d5d97d1e16516a2";
+
 // tests/fixtures/keys/<name>
 std::string key_path(const std::string& name);
 // tests/signing/data/<name>

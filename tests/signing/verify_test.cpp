@@ -12,17 +12,15 @@
 namespace portcullis::signing {
 namespace {
 
+using testing::kDigest;
+using testing::kOtherDigest;
+using testing::kRepo;
+
 using testing::key_path;
 using testing::load_priv;
 using testing::load_pub;
 using testing::openssl_sign;
 using testing::openssl_verify;
-
-constexpr char kDigest[] =
-    "sha256:2d5416b7218c869d4247260b713b48f926f5430b21e76a0d455121299f6e021e";
-constexpr char kOtherDigest[] =
-    "sha256:1111111111111111111111111111111111111111111111111111111111111111";
-constexpr char kRepo[] = "registry.example/team/app";
 
 struct OpensslCase {
   const char* name;
