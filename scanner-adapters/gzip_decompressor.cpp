@@ -57,14 +57,16 @@ class GzipDecompressor final : public Decompressor {
             return size_t{0};
           }
         }
+        if (s.next_in[0] == 0) return skip_zero_padding();
+        if (s.next_in[0] != 0x1f) {
+          return make_error(label_ + ": malformed gzip stream: trailing garbage");
+        }
         uint8_t* next = s.next_in;
         uint32_t avail = s.avail_in;
         isal_inflate_reset(&s);
         s.next_in = next;
         s.avail_in = avail;
         s.crc_flag = ISAL_GZIP;
-        if (next[0] != 0x1f)
-          return make_error(label_ + ": malformed gzip stream: trailing garbage");
       }
       if (s.avail_in == 0 && !input_.eof()) {
         auto r = refill();
@@ -86,6 +88,25 @@ class GzipDecompressor final : public Decompressor {
   }
 
  private:
+  // Writers that block their output (libarchive pads to 10 KiB) leave zeros
+  // after the last member; gzip(1) ignores them too. Anything else is garbage.
+  Result<size_t> skip_zero_padding() {
+    inflate_state& s = *state_;
+    for (;;) {
+      for (uint32_t i = 0; i < s.avail_in; ++i) {
+        if (s.next_in[i] != 0) {
+          return make_error(label_ + ": malformed gzip stream: trailing garbage");
+        }
+      }
+      s.avail_in = 0;
+      auto r = refill();
+      if (!r) return r.error();
+      if (s.avail_in == 0) break;
+    }
+    done_ = true;
+    return size_t{0};
+  }
+
   Result<void> refill() {
     auto fresh = input_.refill();
     if (!fresh) return fresh.error();

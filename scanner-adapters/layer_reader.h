@@ -33,6 +33,8 @@ struct TarEntry {
   // Symlink: the target exactly as stored. Hardlink: the normalised absolute
   // path of the entry it links to.
   std::string link_target;
+
+  friend bool operator==(const TarEntry&, const TarEntry&) = default;
 };
 
 class LayerVisitor {

@@ -1,0 +1,35 @@
+// A LayerVisitor that records entries, and hands content for chosen paths.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "scanner-adapters/layer_reader.h"
+
+namespace portcullis::scanner::testing {
+
+class RecordingVisitor final : public LayerVisitor {
+ public:
+  explicit RecordingVisitor(std::set<std::string> want = {}) : want_(std::move(want)) {}
+
+  Result<bool> on_entry(const TarEntry& entry) override {
+    entries.push_back(entry);
+    pending_ = entry.path;
+    return want_.contains(entry.path);
+  }
+  Result<void> on_content(std::string content) override {
+    contents[pending_] = std::move(content);
+    return {};
+  }
+
+  std::vector<TarEntry> entries;
+  std::map<std::string, std::string> contents;
+
+ private:
+  std::set<std::string> want_;
+  std::string pending_;
+};
+
+}  // namespace portcullis::scanner::testing
