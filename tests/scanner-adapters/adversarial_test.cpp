@@ -20,10 +20,7 @@ using testing::RecordingVisitor;
 // Inspects `blob` (described as itself, so only the content is at fault).
 std::string error_of(std::string_view blob, Compression c = Compression::Gzip,
                      const Limits& limits = {}) {
-  MemorySource src(std::as_bytes(std::span(blob)));
-  RecordingVisitor visitor;
-  auto stats = inspect_layer(src, describe(blob, c), limits, visitor);
-  return stats ? "no error" : stats.error().message;
+  return testing::inspect_error(blob, describe(blob, c), limits);
 }
 
 std::string layer_of(std::string_view blob) { return "layer " + testing::sha256_digest(blob); }

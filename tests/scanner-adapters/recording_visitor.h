@@ -32,4 +32,13 @@ class RecordingVisitor final : public LayerVisitor {
   std::string pending_;
 };
 
+// Inspects `blob` under `layer`: the error message, or "no error".
+inline std::string inspect_error(std::string_view blob, const LayerDescriptor& layer,
+                                 const Limits& limits = {}) {
+  MemorySource src(std::as_bytes(std::span(blob)));
+  RecordingVisitor visitor;
+  auto stats = inspect_layer(src, layer, limits, visitor);
+  return stats ? "no error" : stats.error().message;
+}
+
 }  // namespace portcullis::scanner::testing
