@@ -395,7 +395,8 @@ SignatureRules read_signatures(Reader& r, const YAML::Node& node) {
       rules.keys.push_back(std::move(key));
     }
   }
-  if (rules.required && rules.keys.empty())
+  bool keys_written = f->has("keys") && f->get("keys").IsSequence() && f->get("keys").size() > 0;
+  if (rules.required && !keys_written)
     r.error(node, path, "signatures are required but no keys are listed");
   if (rules.require_all && !rules.required)
     r.error(f->get("requireAll"), path + ".requireAll", "has no effect unless required is true");
@@ -498,6 +499,10 @@ std::optional<Manifest> read_document(Reader& r, const YAML::Node& doc) {
   size_t errors_before = r.error_count();
   Manifest m;
   m.where = r.where(doc);
+  if (!doc.IsMap()) {
+    r.error(doc, "", "a Trust Manifest must be a map, got " + describe(doc));
+    return std::nullopt;
+  }
   auto top = r.map(doc, "", {"apiVersion", "kind", "metadata", "spec"});
   if (!top) return std::nullopt;
   bool complete = true;
