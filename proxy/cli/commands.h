@@ -1,0 +1,20 @@
+// The `portcullis` command line: one function per subcommand, each returning
+// the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace portcullis::cli {
+
+using Args = std::vector<std::string>;
+
+int serve(const Args& args);
+int version(const Args& args);
+
+// Small helpers shared by subcommands.
+bool wants_help(const Args& args);
+// Value of "--name VALUE" or "--name=VALUE"; empty when absent.
+std::string option(const Args& args, const std::string& name);
+
+}  // namespace portcullis::cli

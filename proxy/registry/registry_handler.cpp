@@ -1,0 +1,303 @@
+#include "proxy/registry/registry_handler.h"
+
+#include "proxy/http/relay.h"
+#include "proxy/upstream/fetch.h"
+
+namespace portcullis::proxy::registry {
+namespace {
+
+using oci::Endpoint;
+using oci::ErrorCode;
+
+constexpr http::field kHopByHop[] = {http::field::connection, http::field::keep_alive,
+                                     http::field::proxy_connection, http::field::proxy_authorization,
+                                     http::field::proxy_authenticate, http::field::te,
+                                     http::field::trailer, http::field::upgrade};
+
+template <class Fields>
+void strip_hop_by_hop(Fields& fields) {
+  // Headers named in Connection are hop-by-hop too.
+  for (const auto& token : http::token_list(fields[http::field::connection])) {
+    if (!beast::iequals(token, "close") && !beast::iequals(token, "keep-alive")) fields.erase(token);
+  }
+  for (auto f : kHopByHop) fields.erase(f);
+}
+
+// The upstream-side request target: the route for the upstream repository,
+// the query without `ns`, and a mount `from` without the client's prefix.
+boost::urls::url upstream_target(const oci::Route& route, const oci::Addressed& a, const boost::urls::url_view& in,
+                                 std::string& mount_from) {
+  boost::urls::url out;
+  out.set_path(oci::route_path(route, a.repository));
+  for (const auto& p : in.params()) {
+    if (p.key == "ns") continue;
+    std::string value = p.value;
+    if (p.key == "from") {
+      if (a.mode == oci::AddressMode::PathPrefix && value.rfind(a.client_prefix + "/", 0) == 0)
+        value = value.substr(a.client_prefix.size() + 1);
+      mount_from = value;
+    }
+    out.params().append({p.key, value});
+  }
+  return out;
+}
+
+bool transport_failure(const error_code& ec) { return static_cast<bool>(ec); }
+
+}  // namespace
+
+std::string scopes_for(http::verb method, const oci::Route& route, std::string_view repository,
+                       std::string_view mount_from) {
+  if (route.endpoint == Endpoint::Catalog) return "registry:catalog:*";
+  std::string actions = "pull";
+  if (method == http::verb::post || method == http::verb::put || method == http::verb::patch) actions = "pull,push";
+  if (method == http::verb::delete_) actions = "delete";
+  auto scopes = upstream::repository_scope(repository, actions);
+  if (!mount_from.empty() && mount_from != repository)
+    scopes += " " + upstream::repository_scope(mount_from, "pull");
+  return scopes;
+}
+
+RegistryHandler::RegistryHandler(Upstreams& upstreams, const auth::Htpasswd* client_auth,
+                                 const config::DaemonConfig& config)
+    : upstreams_(upstreams), client_auth_(client_auth), config_(config) {}
+
+awaitable<void> RegistryHandler::reply_unauthorized(Exchange& ex) {
+  http::response<http::string_body> res{http::status::unauthorized, 11};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::www_authenticate, "Basic realm=\"portcullis\"");
+  res.set("Docker-Distribution-API-Version", "registry/2.0");
+  res.body() = oci::error_body(ErrorCode::Unauthorized, "authentication required");
+  co_await send_response(ex, std::move(res));
+}
+
+awaitable<void> RegistryHandler::handle(Exchange& ex) {
+  auto parsed = boost::urls::parse_origin_form(ex.request().target());
+  if (!parsed) {
+    co_await send_error(ex, ErrorCode::NameInvalid, "malformed request target");
+    co_return;
+  }
+  const boost::urls::url_view url = *parsed;
+  const auto route = oci::parse_route(url.path());
+  if (!route) {
+    co_await send_error(ex, ErrorCode::NameInvalid, "not an OCI distribution endpoint", {}, 404);
+    co_return;
+  }
+
+  if (client_auth_) {
+    const auto header = ex.request()[http::field::authorization];
+    bool ok = !header.empty() && client_auth_->cached(header);
+    if (!ok && !header.empty()) {
+      // bcrypt is slow on purpose: keep it off the I/O threads.
+      std::string value(header);
+      ok = co_await asio::co_spawn(
+          bcrypt_pool_, [this, value]() -> awaitable<bool> { co_return client_auth_->authenticate(value).has_value(); },
+          asio::use_awaitable);
+    }
+    if (!ok) {
+      co_await reply_unauthorized(ex);
+      co_return;
+    }
+  }
+
+  if (route->endpoint == Endpoint::Base) {
+    http::response<http::string_body> res{http::status::ok, 11};
+    res.set(http::field::content_type, "application/json");
+    res.set("Docker-Distribution-API-Version", "registry/2.0");
+    res.body() = "{}";
+    co_await send_response(ex, std::move(res));
+    co_return;
+  }
+
+  std::optional<std::string_view> ns;
+  std::string ns_value;
+  if (auto it = url.params().find("ns"); it != url.params().end()) {
+    ns_value = (*it).value;
+    ns = ns_value;
+  }
+  auto resolved = upstreams_.directory().resolve(ns, route->name, ex.listener.default_upstream);
+  if (auto* err = std::get_if<oci::AddressingError>(&resolved)) {
+    ex.log.decision = "deny:registry";
+    co_await send_error(ex, ErrorCode::Denied, err->message);
+    co_return;
+  }
+  const auto& addressed = std::get<oci::Addressed>(resolved);
+  auto& up = upstreams_.at(addressed.upstream);
+  ex.log.upstream = up.config.name;
+
+  std::string mount_from;
+  auto target = upstream_target(*route, addressed, url, mount_from);
+  Forward fwd{*route, addressed, up, std::move(target),
+              scopes_for(ex.request().method(), *route, addressed.repository, mount_from)};
+  co_await forward(ex, fwd);
+}
+
+awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
+  auto& req = ex.request();
+  const auto method = req.method();
+  const bool is_head = method == http::verb::head;
+  const bool buffer_manifest_response = fwd.route.endpoint == Endpoint::Manifest && method == http::verb::get;
+  const bool expects_continue = beast::iequals(req[http::field::expect], "100-continue");
+  const bool client_keep_alive = req.keep_alive();
+
+  req.target(fwd.upstream_target.buffer());
+  req.set(http::field::host, fwd.upstream.origin.host_header());
+  req.erase(http::field::authorization);
+  req.erase(http::field::expect);
+  strip_hop_by_hop(req);
+  req.keep_alive(true);
+
+  const bool has_body = !ex.parser.is_done();
+  if (has_body) {
+    const auto length = ex.parser.content_length();
+    if (length && *length > config_.limits.max_upload_bytes) {
+      co_await send_error(ex, ErrorCode::SizeInvalid, "request body exceeds the upload size limit", {}, 413);
+      co_return;
+    }
+  }
+
+  auto& pool = upstreams_.pool();
+  RelayTimeouts timeouts{config_.timeouts.idle_body, config_.timeouts.idle_body};
+  upstream::ConnectionPtr conn;
+  std::optional<http::response_parser<http::empty_body>> rp;
+  std::string scopes = fwd.scopes;
+
+  for (int attempt = 0;; ++attempt) {
+    auto authorization = co_await fwd.upstream.auth->authorization(scopes);
+    if (!authorization) {
+      ex.log.error = "upstream auth: " + authorization.error().message();
+      co_await send_error(ex, ErrorCode::Unavailable, "the upstream registry is unavailable",
+                          "authentication to " + fwd.upstream.config.name + " failed");
+      co_return;
+    }
+    if (authorization->empty()) req.erase(http::field::authorization);
+    else req.set(http::field::authorization, *authorization);
+
+    auto acquired = attempt == 0 ? co_await pool.acquire(fwd.upstream.origin) : co_await pool.connect(fwd.upstream.origin);
+    if (!acquired) {
+      ex.log.error = "upstream connect: " + acquired.error().message();
+      co_await send_error(ex, ErrorCode::Unavailable, "the upstream registry is unavailable",
+                          fwd.upstream.config.name + " could not be reached");
+      co_return;
+    }
+    conn = std::move(*acquired);
+
+    error_code send_ec;
+    if (has_body) {
+      if (expects_continue) {
+        http::response<http::empty_body> cont{http::status::continue_, 11};
+        ex.client.lowest().expires_after(ex.write_timeout);
+        co_await http::async_write(ex.client, cont, nothrow_awaitable);
+      }
+      auto relayed = co_await relay_message<true>(ex.client, ex.buffer, ex.parser, conn->stream, ex.relay_buffer,
+                                                  timeouts, config_.limits.max_upload_bytes);
+      ex.body_consumed = true;
+      ex.log.bytes_received = relayed.bytes;
+      if (relayed.read_error) {
+        // The client stopped sending (or broke a limit): the upstream must not see a complete body.
+        ex.log.error = "client body: " + relayed.read_error.message();
+        conn->stream.abort();
+        ex.keep_alive = false;
+        ex.log.status = 400;
+        co_return;
+      }
+      send_ec = relayed.write_error;
+    } else {
+      conn->stream.lowest().expires_after(timeouts.write);
+      auto [wec, wn] = co_await http::async_write(conn->stream, req, nothrow_awaitable);
+      send_ec = wec;
+    }
+
+    rp.emplace();
+    rp->header_limit(config_.limits.max_header_bytes);
+    rp->body_limit(boost::none);
+    if (is_head) rp->skip(true);
+    error_code read_ec = send_ec;
+    if (!send_ec) {
+      conn->stream.lowest().expires_after(config_.timeouts.header);
+      auto [rec, rn] = co_await http::async_read_header(conn->stream, conn->buffer, *rp, nothrow_awaitable);
+      read_ec = rec;
+    }
+    if (read_ec) {
+      if (!has_body && attempt == 0 && conn->reused && upstream::is_stale_connection_error(read_ec)) continue;
+      ex.log.error = "upstream exchange: " + read_ec.message();
+      co_await send_error(ex, ErrorCode::Unavailable, "the upstream registry is unavailable",
+                          fwd.upstream.config.name + " did not answer");
+      co_return;
+    }
+    if (rp->get().result() == http::status::unauthorized && attempt == 0 && !has_body) {
+      scopes = fwd.upstream.auth->on_unauthorized(scopes, rp->get()[http::field::www_authenticate]);
+      // Drain the small error body so the connection can be reused, then retry once.
+      http::response_parser<http::string_body> drain{std::move(*rp)};
+      drain.body_limit(64 * 1024);
+      auto [dec, dn] = co_await http::async_read(conn->stream, conn->buffer, drain, nothrow_awaitable);
+      if (!dec && drain.get().keep_alive()) pool.release(std::move(conn));
+      continue;
+    }
+    break;
+  }
+
+  auto& res = rp->get();
+  if (res.result() == http::status::unauthorized) {
+    // Never relay the upstream's challenge: it would send the client to the upstream's token service.
+    ex.log.error = "upstream refused the configured credentials";
+    conn->stream.abort();
+    co_await send_error(ex, ErrorCode::Denied, "the upstream registry refused access to " + fwd.addressed.repository,
+                        "check the credentials configured for " + fwd.upstream.config.name);
+    co_return;
+  }
+
+  const bool upstream_keep_alive = res.keep_alive();
+  strip_hop_by_hop(res);
+  const auto origin_url = fwd.upstream.origin.url();
+  if (auto loc = res.find(http::field::location); loc != res.end())
+    res.set(http::field::location, oci::rewrite_location(loc->value(), origin_url, fwd.addressed));
+  if (auto link = res.find(http::field::link); link != res.end())
+    res.set(http::field::link, oci::rewrite_link_header(link->value(), origin_url, fwd.addressed));
+  ex.keep_alive = ex.keep_alive && client_keep_alive && (ex.body_consumed || !has_body);
+  res.keep_alive(ex.keep_alive);
+  ex.log.status = res.result_int();
+
+  if (buffer_manifest_response && res.result() == http::status::ok) {
+    http::response_parser<http::string_body> mp{std::move(*rp)};
+    mp.body_limit(config_.limits.max_manifest_bytes);
+    conn->stream.lowest().expires_after(config_.timeouts.idle_body);
+    auto [mec, mn] = co_await http::async_read(conn->stream, conn->buffer, mp, nothrow_awaitable);
+    if (mec) {
+      ex.log.error = "upstream manifest body: " + mec.message();
+      conn->stream.abort();
+      const bool too_big = mec == http::error::body_limit;
+      co_await send_error(ex, too_big ? ErrorCode::ManifestInvalid : ErrorCode::Unavailable,
+                          too_big ? "the manifest exceeds the size limit" : "the upstream registry is unavailable");
+      co_return;
+    }
+    auto manifest = mp.release();
+    manifest.erase(http::field::transfer_encoding);
+    manifest.content_length(manifest.body().size());
+    ex.log.bytes_sent = manifest.body().size();
+    ex.client.lowest().expires_after(ex.write_timeout);
+    auto [wec, wn] = co_await http::async_write(ex.client, manifest, nothrow_awaitable);
+    if (wec) ex.keep_alive = false;
+    if (upstream_keep_alive) pool.release(std::move(conn));
+    co_return;
+  }
+
+  auto relayed = co_await relay_message<false>(conn->stream, conn->buffer, *rp, ex.client, ex.relay_buffer, timeouts,
+                                               UINT64_MAX);
+  ex.log.bytes_sent = relayed.bytes;
+  if (relayed.read_error) {
+    // The upstream died mid-body: break the client's transfer rather than end it cleanly.
+    ex.log.error = "upstream body: " + relayed.read_error.message();
+    ex.client.abort();
+    ex.keep_alive = false;
+    co_return;
+  }
+  if (relayed.write_error) {
+    ex.log.error = "client write: " + relayed.write_error.message();
+    ex.keep_alive = false;
+    co_return;
+  }
+  if (upstream_keep_alive && !transport_failure(relayed.read_error)) pool.release(std::move(conn));
+}
+
+}  // namespace portcullis::proxy::registry

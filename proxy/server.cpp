@@ -1,0 +1,144 @@
+#include "proxy/server.h"
+
+#include <iostream>
+
+#include "proxy/auth/htpasswd.h"
+#include "proxy/http/router.h"
+#include "proxy/http/session.h"
+#include "proxy/ops/access_log.h"
+#include "proxy/ops/ops_handler.h"
+#include "proxy/registry/registry_handler.h"
+
+namespace portcullis::proxy {
+
+struct Server::Impl {
+  explicit Impl(config::DaemonConfig c)
+      : config(std::move(c)),
+        pool(ioc.get_executor(), config.timeouts.connect),
+        upstreams(config.upstreams, pool,
+                  upstream::FetchLimits{config.limits.max_manifest_bytes, config.limits.max_header_bytes,
+                                        config.timeouts.header}),
+        access_log(config.access_log),
+        router(metrics),
+        ops(
+            metrics, [this] { return ready && !tracker.draining(); }, [this] { return tracker.active(); }) {
+    if (!config.client_auth.htpasswd.empty())
+      htpasswd = std::make_unique<auth::Htpasswd>(auth::Htpasswd::load(config.client_auth.htpasswd));
+    registry = std::make_unique<registry::RegistryHandler>(upstreams, htpasswd.get(), config);
+    router.add("/v2/", *registry);
+    router.add("/healthz", ops);
+    router.add("/readyz", ops);
+    router.add("/metrics", ops);
+  }
+
+  awaitable<void> accept_loop(tcp::acceptor& acceptor, SessionSettings settings) {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), nothrow_awaitable);
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (ec) continue;  // e.g. EMFILE: keep serving the connections we have
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, run_session(std::move(socket), settings, router, access_log, tracker),
+                     asio::detached);
+    }
+  }
+
+  config::DaemonConfig config;
+  asio::io_context ioc;
+  upstream::ConnectionPool pool;
+  registry::Upstreams upstreams;
+  ops::AccessLog access_log;
+  ops::Metrics metrics;
+  SessionTracker tracker;
+  Router router;
+  ops::OpsHandler ops;
+  std::unique_ptr<auth::Htpasswd> htpasswd;
+  std::unique_ptr<registry::RegistryHandler> registry;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::shared_ptr<ssl::context>> tls_contexts;
+  std::vector<std::thread> threads;
+  std::atomic<bool> ready{false};
+  std::atomic<bool> stopped{false};
+};
+
+Server::Server(config::DaemonConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+Server::~Server() {
+  if (!impl_->stopped) {
+    impl_->ioc.stop();
+    for (auto& t : impl_->threads)
+      if (t.joinable()) t.join();
+  }
+}
+
+namespace {
+
+std::shared_ptr<ssl::context> server_tls_context(const config::TlsFiles& files) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  try {
+    ctx->use_certificate_chain_file(files.cert);
+    ctx->use_private_key_file(files.key, ssl::context::pem);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("TLS listener: cannot load " + files.cert + " / " + files.key + ": " + e.what());
+  }
+  return ctx;
+}
+
+}  // namespace
+
+void Server::start(unsigned threads) {
+  auto& impl = *impl_;
+  for (const auto& listener : impl.config.listen) {
+    const auto address = asio::ip::make_address(listener.host);
+    auto acceptor = std::make_unique<tcp::acceptor>(impl.ioc);
+    const tcp::endpoint endpoint(address, listener.port);
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(asio::socket_base::reuse_address(true));
+    acceptor->bind(endpoint);
+    acceptor->listen(asio::socket_base::max_listen_connections);
+    SessionSettings settings{&listener, nullptr, impl.config.timeouts, impl.config.limits};
+    if (listener.tls) settings.tls = server_tls_context(*listener.tls);
+    asio::co_spawn(impl.ioc, impl.accept_loop(*acceptor, settings), asio::detached);
+    impl.acceptors.push_back(std::move(acceptor));
+  }
+  for (unsigned i = 0; i < std::max(1u, threads); ++i) impl.threads.emplace_back([&impl] { impl.ioc.run(); });
+  impl.ready = true;
+}
+
+std::vector<uint16_t> Server::ports() const {
+  std::vector<uint16_t> out;
+  for (const auto& a : impl_->acceptors) out.push_back(a->local_endpoint().port());
+  return out;
+}
+
+void Server::drain_and_stop() {
+  auto& impl = *impl_;
+  if (impl.stopped.exchange(true)) return;
+  impl.ready = false;
+  asio::post(impl.ioc, [&impl] {
+    for (auto& a : impl.acceptors) {
+      error_code ec;
+      a->close(ec);
+    }
+  });
+  impl.tracker.begin_drain();
+  const auto deadline = std::chrono::steady_clock::now() + impl.config.timeouts.drain;
+  while (impl.tracker.active() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  impl.ioc.stop();
+  for (auto& t : impl.threads)
+    if (t.joinable()) t.join();
+}
+
+void Server::run_until_signal() {
+  asio::io_context signal_ioc;
+  asio::signal_set signals(signal_ioc, SIGTERM, SIGINT);
+  signals.async_wait([](const error_code&, int) {});
+  signal_ioc.run();
+  std::cerr << "portcullis: draining connections\n";
+  drain_and_stop();
+  std::cerr << "portcullis: stopped\n";
+}
+
+}  // namespace portcullis::proxy
