@@ -245,7 +245,7 @@ Result<ImageFacts> facts_from_json(const nlohmann::json& json) {
   }
 }
 
-Result<ImageFacts> facts_from_json(std::string_view text) {
+Result<ImageFacts> parse_facts_json(std::string_view text) {
   if (text.size() > kMaxFactsJsonBytes)
     return Result<ImageFacts>::failure("invalid facts: larger than 512 MiB");
   bool too_deep = false;

@@ -32,6 +32,6 @@ inline constexpr size_t kMaxFactsJsonDepth = 16;
 
 nlohmann::json facts_to_json(const ImageFacts& facts);
 Result<ImageFacts> facts_from_json(const nlohmann::json& json);
-Result<ImageFacts> facts_from_json(std::string_view text);
+Result<ImageFacts> parse_facts_json(std::string_view text);
 
 }  // namespace portcullis::policy
