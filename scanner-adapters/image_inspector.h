@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 
 #include "policy/facts.h"
 #include "scanner-adapters/byte_source.h"
@@ -11,6 +12,10 @@
 #include "scanner-adapters/merged_fs.h"
 
 namespace portcullis::scanner {
+
+// Changes whenever the same layers could yield different content facts
+// (parsers, detectors, merge rules): part of the facts cache key.
+inline constexpr std::string_view kScannerRevision = "portcullis-scanner/1";
 
 class ImageInspector {
  public:

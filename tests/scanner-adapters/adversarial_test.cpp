@@ -232,6 +232,12 @@ TEST(Adversarial, OverlongPathHitsThePathLimit) {
             layer_of(blob) + " exceeds the path length limit (entry of 5000 bytes > 4096 bytes)");
 }
 
+TEST(Adversarial, HugePaxHeaderIsRefusedByLibarchive) {
+  // libarchive caps pax/GNU special headers at 1 MiB before our path limit.
+  std::string blob = testing::build_layer({testing::file(std::string(2 << 20, 'p'))});
+  EXPECT_EQ(error_of(blob), layer_of(blob) + ": malformed tar: Special header too large");
+}
+
 TEST(Adversarial, UncompressedAndCompressedSizeLimits) {
   std::string blob = testing::build_layer({testing::file("big", std::string(3 << 20, 'x'))});
   Limits small;
