@@ -3,6 +3,7 @@
 // suite does: each backend makes Tables, and the stores under test are built on them.
 
 #include "proxy/store/database.h"
+#include "proxy/store/event_store.h"
 #include "proxy/store/lmdb_table.h"
 #include "proxy/store/memory_table.h"
 
@@ -53,16 +54,23 @@ class LmdbBackend {
   static constexpr const char* kName = "Lmdb";
 
   std::shared_ptr<Table> make_table(TableOptions options) {
-    if (!db_) {
-      db_ = Database::open(DatabaseOptions{
-          .path = dir_.path() / "db", .map_size = std::size_t{64} << 20, .sync = SyncMode::none});
-    }
-    return std::make_shared<LmdbTable>(db_, std::move(options));
+    return std::make_shared<LmdbTable>(db(), std::move(options));
+  }
+  std::unique_ptr<EventStore> make_event_store(EventStoreOptions options) {
+    return make_lmdb_event_store(db(), std::move(options));
   }
   // Closes the environment, as a restart does; every table made from it must be gone first.
   void close() { db_.reset(); }
 
  private:
+  const std::shared_ptr<Database>& db() {
+    if (!db_) {
+      db_ = Database::open(DatabaseOptions{
+          .path = dir_.path() / "db", .map_size = std::size_t{64} << 20, .sync = SyncMode::none});
+    }
+    return db_;
+  }
+
   TempDir dir_;
   std::shared_ptr<Database> db_;
 };
@@ -74,6 +82,9 @@ class MemoryBackend {
 
   std::shared_ptr<Table> make_table(TableOptions options) {
     return std::make_shared<MemoryTable>(std::move(options));
+  }
+  std::unique_ptr<EventStore> make_event_store(EventStoreOptions options) {
+    return make_memory_event_store(std::move(options));
   }
   void close() {}
 };
