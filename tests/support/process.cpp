@@ -280,8 +280,12 @@ RunResult run(const std::vector<std::string>& argv, const SpawnOptions& opts, Du
       p.terminate();
     }
   }
-  append_log(opts.stdout_path, "$ " + r.command + "\n", r.out);
-  append_log(opts.stderr_path, "$ " + r.command + "\n", r.err);
+  if (opts.stdout_path == opts.stderr_path) {
+    append_log(opts.stdout_path, "$ " + r.command + "\n", r.out + r.err);
+  } else {
+    append_log(opts.stdout_path, "$ " + r.command + "\n", r.out);
+    append_log(opts.stderr_path, "$ " + r.command + "\n", r.err);
+  }
   return r;
 }
 

@@ -43,6 +43,8 @@ struct AccessLogEntry {
   int status = 0;
   long long bytes = 0;  // response body bytes written
   std::string user_agent;
+
+  std::string path() const { return uri.substr(0, uri.find('?')); }  // uri without the query
 };
 
 class DockerRegistry {
