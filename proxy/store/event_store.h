@@ -6,9 +6,9 @@
 #include "proxy/store/result.h"
 #include "proxy/store/stats.h"
 
+#include <algorithm>
 #include <compare>
 #include <cstddef>
-#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <memory>

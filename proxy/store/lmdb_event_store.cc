@@ -56,8 +56,7 @@ class LmdbEventStore final : public EventStore {
           id = EventId{std::max<std::int64_t>(time_ms, 0), seq + 1};
           const std::string key = event_key(id);
           if (int rc = lmdb::put(w, data_, key, bytes)) return rc;
-          totals.bytes += kEventKeyBytes + bytes.size();
-          totals.count += 1;
+          totals.add(kEventKeyBytes + bytes.size());
           dropped = 0;
           auto over_cap = [&](const EventId&, const lmdb::Totals& t, std::uint64_t) {
             return t.bytes > opt_.cap_bytes;

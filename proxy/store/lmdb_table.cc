@@ -176,8 +176,7 @@ Result<void> LmdbTable::put(std::string_view key, std::string_view value) {
         if (int rc = lmdb::put(w, data_, key, value)) return rc;
         if (int rc = lmdb::put_u64(w, atime_, key, static_cast<std::uint64_t>(t))) return rc;
         if (int rc = lmdb::put(w, lru_, lru_key(t, key), {})) return rc;
-        totals.bytes += key.size() + value.size();
-        totals.count += 1;
+        totals.add(key.size() + value.size());
         if (int rc = evict_until(w, opt_.cap_bytes, key, totals, evicted)) return rc;
         if (int rc = totals_rows_->write(w, totals)) return rc;
         return txn.commit();

@@ -27,6 +27,10 @@ StoreError error(std::string_view store, int rc, std::string_view what);
 struct Totals {
   std::uint64_t bytes = 0;
   std::uint64_t count = 0;
+  void add(std::uint64_t cost) {
+    bytes += cost;
+    count += 1;
+  }
   void remove(std::uint64_t cost) {
     bytes -= std::min(bytes, cost);
     count -= std::min<std::uint64_t>(count, 1);
