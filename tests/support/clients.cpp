@@ -66,13 +66,21 @@ struct ContainersSandbox {
   }
 };
 
+// Appends FLAG VALUE, unless VALUE is empty.
+void push_option(std::vector<std::string>& argv, const char* flag, const std::string& value) {
+  if (value.empty()) return;
+  argv.push_back(flag);
+  argv.push_back(value);
+}
+
+std::string tls_verify_flag(const std::string& prefix, bool verify) {
+  return "--" + prefix + "tls-verify=" + (verify ? "true" : "false");
+}
+
 void append_tls_and_creds(std::vector<std::string>& argv, const char* side, bool tls_verify,
                           const std::string& creds) {
-  argv.push_back(std::string("--") + side + "-tls-verify=" + (tls_verify ? "true" : "false"));
-  if (!creds.empty()) {
-    argv.push_back(std::string("--") + side + "-creds");
-    argv.push_back(creds);
-  }
+  argv.push_back(tls_verify_flag(std::string(side) + "-", tls_verify));
+  push_option(argv, (std::string("--") + side + "-creds").c_str(), creds);
 }
 
 bool unix_socket_answers(const std::string& path) {
@@ -163,12 +171,8 @@ RunResult skopeo_copy(const std::string& src, const std::string& dst, const Skop
 }
 
 DigestResult skopeo_inspect_digest(const std::string& ref, const SkopeoOptions& opts) {
-  std::vector<std::string> args = {
-      "inspect", "--raw", std::string("--tls-verify=") + (opts.src_tls_verify ? "true" : "false")};
-  if (!opts.src_creds.empty()) {
-    args.push_back("--creds");
-    args.push_back(opts.src_creds);
-  }
+  std::vector<std::string> args = {"inspect", "--raw", tls_verify_flag("", opts.src_tls_verify)};
+  push_option(args, "--creds", opts.src_creds);
   args.push_back(ref);
   DigestResult r;
   static_cast<RunResult&>(r) = skopeo(args, opts);
@@ -219,12 +223,8 @@ RunResult Podman::podman(const std::vector<std::string>& args, Duration timeout)
 }
 
 DigestResult Podman::pull(const std::string& ref, const PodmanPullOptions& opts) {
-  std::vector<std::string> args = {
-      "pull", "--quiet", std::string("--tls-verify=") + (opts.tls_verify ? "true" : "false")};
-  if (!opts.creds.empty()) {
-    args.push_back("--creds");
-    args.push_back(opts.creds);
-  }
+  std::vector<std::string> args = {"pull", "--quiet", tls_verify_flag("", opts.tls_verify)};
+  push_option(args, "--creds", opts.creds);
   args.push_back(ref);
   DigestResult r;
   static_cast<RunResult&>(r) = podman(args, opts.timeout);
@@ -284,19 +284,10 @@ RunResult Containerd::ctr(const std::vector<std::string>& args, Duration timeout
 
 DigestResult Containerd::pull(const std::string& ref, const CtrPullOptions& opts) {
   std::vector<std::string> args = {"images", "pull"};
-  if (!opts.hosts_dir.empty()) {
-    args.push_back("--hosts-dir");
-    args.push_back(opts.hosts_dir);
-  }
+  push_option(args, "--hosts-dir", opts.hosts_dir);
   if (opts.plain_http) args.push_back("--plain-http");
-  if (!opts.user.empty()) {
-    args.push_back("--user");
-    args.push_back(opts.user);
-  }
-  if (!opts.snapshotter.empty()) {
-    args.push_back("--snapshotter");
-    args.push_back(opts.snapshotter);
-  }
+  push_option(args, "--user", opts.user);
+  push_option(args, "--snapshotter", opts.snapshotter);
   args.push_back(ref);
   DigestResult r;
   static_cast<RunResult&>(r) = ctr(args, opts.timeout);

@@ -1,16 +1,12 @@
 // The whole harness against real peers, without any proxy: docker-registry in each auth mode,
 // a 3-layer image pushed with skopeo, pulled back with skopeo, podman and ctr (directly and
 // through mirror configs), digests compared with the built manifest digest.
-#include "tests/support/clients.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <memory>
 
-#include "tests/support/image.h"
-#include "tests/support/registry.h"
-#include "tests/support/token_server.h"
+#include "tests/support/peers.h"
 
 namespace portcullis::testsupport {
 namespace {
