@@ -114,12 +114,15 @@ Result<MapUsage> Database::usage() const {
 }
 
 bool Database::needs_room() const {
-  auto u = usage();
-  if (!u) return false;
+  MDB_envinfo info;
   MDB_stat stat;
+  mdb_env_info(env_, &info);
   mdb_env_stat(env_, &stat);
-  const std::uint64_t reserve = std::max<std::uint64_t>(u->map_bytes / 64, 64 * stat.ms_psize);
-  return u->map_bytes < u->used_bytes + reserve;
+  const std::uint64_t reserve = std::max<std::uint64_t>(info.me_mapsize / 64, 64 * stat.ms_psize);
+  // Cheap check first: below the high-water mark's reserve the free list need not be read.
+  if ((info.me_last_pgno + 1) * stat.ms_psize + reserve <= info.me_mapsize) return false;
+  auto u = usage();
+  return u && u->map_bytes < u->used_bytes + reserve;
 }
 
 Txn& Txn::operator=(Txn&& other) noexcept {
