@@ -73,6 +73,22 @@ TEST(LmdbDatabase, StoresShareOneEnvironmentWithSeparateCapsAndCounts) {
   EXPECT_EQ(manifests->stats()->cap_bytes, 2u << 20);
 }
 
+TEST(LmdbDatabase, UsageGrowsWithDataAndNeedsRoomOnlyWhenNearlyFull) {
+  TempDir dir;
+  auto db = Database::open(options_at(dir.path(), 1 << 20));
+  auto empty = db->usage();
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->map_bytes, 1u << 20);
+  EXPECT_FALSE(db->needs_room());
+
+  auto facts = make_lmdb_facts_store(db, TableOptions{});
+  ASSERT_TRUE(facts->put(FactsKey{sha256_digest("x"), "rev"}, std::string(100 << 10, 'x'), 1));
+  auto used = db->usage();
+  ASSERT_TRUE(used);
+  EXPECT_GT(used->used_bytes, empty->used_bytes + (100 << 10));
+  EXPECT_FALSE(db->needs_room());
+}
+
 TEST(LmdbDatabase, AFullMapIsHandledByEvictingAndRetrying) {
   TempDir dir;
   // A map far smaller than the cap: only MDB_MAP_FULL can bound this table.
