@@ -51,11 +51,12 @@ DockerRegistry::DockerRegistry(RegistryOptions options) : options_(std::move(opt
     write_file(dir_ / "htpasswd", htpasswd_line(options_.auth.username, options_.auth.password));
   }
   // A free port can be taken between probe and bind; try a few.
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    port_ = free_port();
+  for (int attempt = 0; attempt < (options_.port ? 1 : 3); ++attempt) {
+    port_ = options_.port ? options_.port : free_port();
     if (start_once()) return;
   }
-  throw std::runtime_error("docker-registry did not start; log:\n" + tail_of_file(log_path_, 3000));
+  throw std::runtime_error("docker-registry did not start on " + host_port() + "; log:\n" +
+                           tail_of_file(log_path_, 3000));
 }
 
 DockerRegistry::~DockerRegistry() { stop(); }
@@ -103,9 +104,16 @@ bool DockerRegistry::start_once() {
   write_config();
   process_ = Process::spawn({"docker-registry", "serve", config_path_},
                             {.stdout_path = access_log_path_, .stderr_path = log_path_});
+  // Its own "listening on" line first: whoever else holds a contested port may answer /v2/ too.
+  // Only lines written after this start count (restart() reuses the log).
+  const std::string listening = "listening on " + host_port();
+  std::error_code ec;
+  const auto log_start = std::filesystem::file_size(log_path_, ec);
   bool up = wait_until(
       [&] {
         if (!process_.running()) return true;
+        std::string log = tail_of_file(log_path_, std::string::npos);
+        if (log.find(listening, ec ? 0 : log_start) == std::string::npos) return false;
         int s = http_get_status("127.0.0.1", port_, "/v2/", std::chrono::seconds(2));
         return s == 200 || s == 401;
       },

@@ -34,6 +34,7 @@ struct RegistryAuth {
 struct RegistryOptions {
   RegistryAuth auth{};
   std::string storage_dir{};  // empty: a temp dir owned by the registry
+  uint16_t port = 0;          // 0: a free port (retried on a bind race); else exactly this one
 };
 
 // One line of the registry's access log (Apache combined format on its stdout).

@@ -38,13 +38,41 @@ TEST(DockerRegistry, NoAuthServesV2AndLogsRequests) {
 
 TEST(DockerRegistry, RestartKeepsPortAndStorage) {
   DockerRegistry reg;
-  uint16_t port = reg.port();
-  reg.stop();
-  EXPECT_FALSE(reg.running());
-  EXPECT_EQ(http_get_status("127.0.0.1", port, "/v2/", std::chrono::seconds(1)), -1);
+  // A monolithic upload: POST, then PUT ?digest= with the body.
+  const std::string blob = "hello blob";
+  const std::string digest = "sha256:" + sha256_hex(blob);
+  HttpResponse post =
+      http_request({.method = "POST", .port = reg.port(), .target = "/v2/foo/blobs/uploads/"});
+  ASSERT_EQ(post.status, 202) << post.body;
+  std::string location = post.header("Location");
+  location = location.substr(location.find("/v2/"));
+  HttpResponse put = http_request({.method = "PUT",
+                                   .port = reg.port(),
+                                   .target = location + "&digest=" + digest,
+                                   .headers = {{"Content-Type", "application/octet-stream"}},
+                                   .body = blob});
+  ASSERT_EQ(put.status, 201) << put.body;
+
+  const uint16_t port = reg.port();
+  reg.kill(SIGKILL);
+  EXPECT_TRUE(wait_until([&] { return !reg.running(); }, 5s));
+  EXPECT_EQ(http_get_status("127.0.0.1", port, "/v2/", 1s), -1);
   reg.restart();
   EXPECT_EQ(reg.port(), port);
-  EXPECT_EQ(get(reg, "/v2/").status, 200);
+  HttpResponse head =
+      http_request({.method = "HEAD", .port = port, .target = "/v2/foo/blobs/" + digest});
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.header("Docker-Content-Digest"), digest);
+}
+
+TEST(DockerRegistry, TakenPortIsAnErrorNotAnotherRegistry) {
+  DockerRegistry first;
+  try {
+    DockerRegistry second({.port = first.port()});
+    FAIL() << "started on a port that was taken";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("address already in use"), std::string::npos) << e.what();
+  }
 }
 
 TEST(DockerRegistry, HtpasswdRefusesWithoutCredentials) {
