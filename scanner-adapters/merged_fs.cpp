@@ -174,6 +174,7 @@ void MergedFilesystem::put(std::string path, MergedNode node) {
     ++symlinks_;
     ++generation_;
   }
+  if (!former_link_names_.empty()) former_link_names_.erase(path);  // a new file
   nodes_.emplace(std::move(path), std::move(node));
 }
 
@@ -182,6 +183,11 @@ void MergedFilesystem::erase_node(NodeMap::iterator it) {
     --symlinks_;
     ++generation_;
   }
+  if (it->second.type == FileType::Hardlink) {
+    former_link_names_[it->second.link_target].push_back(it->first);
+  }
+  // A file that goes away takes its former names with it.
+  if (!former_link_names_.empty()) former_link_names_.erase(it->first);
   if (!contents_.empty()) contents_.erase(it->first);
   nodes_.erase(it);
 }
@@ -210,6 +216,7 @@ std::vector<policy::FileEntry> MergedFilesystem::take_files() {
     files.push_back({std::move(handle.key()), n.type, n.mode, n.size, std::move(n.link_target)});
   }
   contents_.clear();
+  former_link_names_.clear();
   symlinks_ = 0;
   ++generation_;
   return files;

@@ -47,6 +47,12 @@ class MergedFilesystem {
   const std::string* content(std::string_view path) const;
 
   const NodeMap& nodes() const { return nodes_; }
+  // Hardlink names that a later layer deleted or replaced, by the path they
+  // linked to, while that path still holds the same file: the inode was known
+  // under those names ("sshd") even if no current name says so.
+  const std::map<std::string, std::vector<std::string>, std::less<>>& former_link_names() const {
+    return former_link_names_;
+  }
   const std::map<std::string, std::string, std::less<>>& contents() const { return contents_; }
   uint64_t entries() const { return entries_; }
 
@@ -66,6 +72,7 @@ class MergedFilesystem {
   Limits limits_;
   NodeMap nodes_;
   std::map<std::string, std::string, std::less<>> contents_;
+  std::map<std::string, std::vector<std::string>, std::less<>> former_link_names_;
   uint32_t layers_ = 0;
   uint64_t entries_ = 0;
   uint64_t metadata_bytes_ = 0;

@@ -105,10 +105,28 @@ std::vector<policy::Finding> detect_ssh_servers(const MergedFilesystem& fs,
       hits[path] = owner.empty() ? "unpackaged" : owner;
     }
   }
+  // Hardlinks: one inode, several names. Which name a tar stores as the file
+  // and which as the link depends on the writer, so if any name of the group
+  // is a server name, every name is the server.
+  std::map<std::string_view, std::vector<std::string_view>> groups;  // target -> links
   for (const auto& [path, node] : fs.nodes()) {
-    if (node.type == FileType::Hardlink && !hits.contains(path) &&
-        is_ssh_server_binary_path(node.link_target)) {
-      hits[path] = with_owner("hardlink to " + node.link_target, owners.of(node.link_target));
+    if (node.type == FileType::Hardlink) groups[node.link_target].push_back(path);
+  }
+  for (const auto& [target, names] : fs.former_link_names()) {
+    groups[target].insert(groups[target].end(), names.begin(), names.end());
+  }
+  for (const auto& [target, links] : groups) {
+    std::vector<std::string_view> names = links;
+    names.push_back(target);  // named even if a later layer deleted it
+    auto named = std::find_if(names.begin(), names.end(), [&](std::string_view n) {
+      return hits.contains(n) || is_ssh_server_binary_path(n);
+    });
+    if (named == names.end()) continue;
+    std::string server(*named);
+    for (std::string_view name : names) {
+      const MergedNode* node = fs.find(name);
+      if (node == nullptr || !is_file(*node) || hits.contains(name)) continue;
+      hits[std::string(name)] = with_owner("hardlink of " + server, owners.of(server));
     }
   }
   std::vector<std::pair<std::string, std::string>> via_symlink;

@@ -82,7 +82,7 @@ TEST(MergedView, HardlinkToSshdIsFoundEvenAfterTheNameIsDeleted) {
   hidden.push_back(hardlink("usr/local/bin/foo", "usr/sbin/sshd"));
   auto both = inspect_image({hidden});
   ASSERT_TRUE(both) << both.error().message;
-  EXPECT_THAT(findings(*both), ElementsAre("/usr/local/bin/foo (hardlink to /usr/sbin/sshd)",
+  EXPECT_THAT(findings(*both), ElementsAre("/usr/local/bin/foo (hardlink of /usr/sbin/sshd)",
                                            "/usr/sbin/sshd (unpackaged)"));
   const auto& link = both->files[3];
   EXPECT_EQ(link.path, "/usr/local/bin/foo");
@@ -94,7 +94,7 @@ TEST(MergedView, HardlinkToSshdIsFoundEvenAfterTheNameIsDeleted) {
   auto after_delete = inspect_image({hidden, {file("usr/sbin/.wh.sshd")}});
   ASSERT_TRUE(after_delete) << after_delete.error().message;
   EXPECT_THAT(findings(*after_delete),
-              ElementsAre("/usr/local/bin/foo (hardlink to /usr/sbin/sshd)"));
+              ElementsAre("/usr/local/bin/foo (hardlink of /usr/sbin/sshd)"));
 }
 
 TEST(MergedView, SymlinksToSshdAreFoundAndResolvedInsideTheRoot) {
@@ -109,6 +109,24 @@ TEST(MergedView, SymlinksToSshdAreFoundAndResolvedInsideTheRoot) {
                                             "/opt/escape (symlink to /usr/sbin/sshd, unpackaged)",
                                             "/opt/rel (symlink to /usr/sbin/sshd, unpackaged)",
                                             "/usr/sbin/sshd (unpackaged)"));
+}
+
+TEST(MergedView, FileHardlinkedFromAnSshdNameIsFoundWhicheverIsStoredFirst) {
+  // The tar stores /usr/bin/foo as the file and sshd as the link to it.
+  auto facts = inspect_image({{dir("usr/bin/"), file("usr/bin/foo", "ELF", 0755), dir("usr/sbin/"),
+                               hardlink("usr/sbin/sshd", "usr/bin/foo")},
+                              {file("usr/sbin/.wh.sshd")}});
+  ASSERT_TRUE(facts) << facts.error().message;
+  EXPECT_THAT(findings(*facts), ElementsAre("/usr/bin/foo (hardlink of /usr/sbin/sshd)"));
+}
+
+TEST(MergedView, ReplacingTheFileForgetsItsFormerServerName) {
+  auto facts = inspect_image({{dir("usr/bin/"), file("usr/bin/foo", "ELF", 0755), dir("usr/sbin/"),
+                               hardlink("usr/sbin/sshd", "usr/bin/foo")},
+                              {file("usr/sbin/.wh.sshd")},
+                              {file("usr/bin/foo", "a new file", 0755)}});
+  ASSERT_TRUE(facts) << facts.error().message;
+  EXPECT_TRUE(facts->findings.empty());
 }
 
 TEST(MergedView, DanglingSymlinkToADeletedSshdIsNotAServer) {
