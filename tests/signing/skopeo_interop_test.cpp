@@ -49,13 +49,13 @@ class SkopeoInterop : public ::testing::Test {
   // Monolithic upload: POST, then PUT ?digest= with the bytes.
   void push_blob(const std::string& repo, const std::string& bytes, const std::string& digest) {
     auto start = request("POST", "/v2/" + repo + "/blobs/uploads/");
-    ASSERT_EQ(start.status, 202) << start.body;
+    ASSERT_EQ(start.status, 202) << start.body << start.error;
     std::string location = start.header("Location");
     if (auto p = location.find("/v2/"); p != std::string::npos) location = location.substr(p);
     location +=
         (location.find('?') == std::string::npos ? "?" : "&") + std::string("digest=") + digest;
     auto put = request("PUT", location, bytes, {{"Content-Type", "application/octet-stream"}});
-    ASSERT_EQ(put.status, 201) << put.body;
+    ASSERT_EQ(put.status, 201) << put.body << put.error;
   }
 
   void push(const std::string& repo, const SignatureArtifacts& a) {
@@ -63,18 +63,18 @@ class SkopeoInterop : public ::testing::Test {
     push_blob(repo, a.config, a.config_digest);
     auto put = request("PUT", "/v2/" + repo + "/manifests/" + a.tag, a.manifest,
                        {{"Content-Type", kOciManifest}});
-    ASSERT_EQ(put.status, 201) << put.body;
+    ASSERT_EQ(put.status, 201) << put.body << put.error;
   }
 
   std::string get_manifest(const std::string& repo, const std::string& ref) {
     auto r = request("GET", "/v2/" + repo + "/manifests/" + ref, "", {{"Accept", kOciManifest}});
-    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.status, 200) << r.body << r.error;
     return r.body;
   }
 
   std::string get_blob(const std::string& repo, const std::string& digest) {
     auto r = request("GET", "/v2/" + repo + "/blobs/" + digest);
-    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.status, 200) << r.body << r.error;
     return r.body;
   }
 
