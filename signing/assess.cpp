@@ -37,6 +37,15 @@ std::string referrer_source(std::string_view referrer_digest) {
   return "referrer:" + std::string(referrer_digest);
 }
 
+SignatureSource refused_referrers_source(std::string_view subject_digest,
+                                         const ReferrersSelection& selection) {
+  SignatureSource src;
+  src.source = "referrers:" + std::string(subject_digest);
+  src.manifest.rejected = selection.rejected;
+  src.manifest.discovered = selection.rejected.size();
+  return src;
+}
+
 policy::SignatureFacts assess_signatures(std::string_view manifest_digest,
                                          std::span<const SignatureSource> sources,
                                          std::span<const PublicKey> trusted_keys,

@@ -30,6 +30,12 @@ std::string tag_source(std::string_view signature_tag);
 // "referrer:sha256:<digest of the referrer manifest>".
 std::string referrer_source(std::string_view referrer_digest);
 
+// The cosign referrers an index listed but parse_referrers_index refused
+// unfetched, as a source whose layers are all rejected, so they count as
+// discovered and their reasons reach the facts ("referrers:<subject>: ...").
+SignatureSource refused_referrers_source(std::string_view subject_digest,
+                                         const ReferrersSelection& selection);
+
 struct AssessOptions {
   // When set, each payload's critical.identity.docker-reference must name
   // this repository (same_repository); cosign itself ignores the field.

@@ -231,5 +231,23 @@ TEST_F(Assess, IdentityCheckWhenAsked) {
                 "not match the expected repository \"registry.example/team/app\"");
 }
 
+TEST_F(Assess, RefusedReferrersAreCountedWithTheirReasons) {
+  const std::string huge =
+      "sha256:4444444444444444444444444444444444444444444444444444444444444444";
+  auto sel = parse_referrers_index(
+      R"({"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+      huge +
+      R"(","size":999999999,"artifactType":"application/vnd.dev.cosign.artifact.sig.v1+json"}]})");
+  ASSERT_TRUE(sel) << sel.error().message;
+  std::vector<SignatureSource> sources{refused_referrers_source(kDigest, *sel)};
+  auto facts = assess_signatures(kDigest, sources, ci_only_);
+  EXPECT_EQ(facts.discovered, 1);
+  EXPECT_TRUE(facts.verified.empty());
+  ASSERT_EQ(facts.rejected.size(), 1u);
+  EXPECT_EQ(facts.rejected[0], std::string("referrers:") + kDigest + ": referrer " + huge +
+                                   " declares 999999999 bytes, more than the limit of 4194304; not "
+                                   "fetched");
+}
+
 }  // namespace
 }  // namespace portcullis::signing
