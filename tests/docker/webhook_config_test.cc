@@ -59,10 +59,12 @@ TEST_P(WebhookConfigTest, ExcludesExactlyTheExemptNamespaces) {
 }
 
 TEST_P(WebhookConfigTest, RulesCoverEveryPodCarryingKindOnCreateAndUpdate) {
-  // (group, version, resource) for Pods and every workload with a pod template.
+  // (group, version, resource) for Pods (with the subresource `kubectl debug` uses to add
+  // ephemeral containers) and every workload with a pod template.
   using Gvr = std::tuple<std::string, std::string, std::string>;
   const std::set<Gvr> expected = {
       {"", "v1", "pods"},
+      {"", "v1", "pods/ephemeralcontainers"},
       {"", "v1", "replicationcontrollers"},
       {"apps", "v1", "deployments"},
       {"apps", "v1", "replicasets"},
