@@ -47,6 +47,15 @@ die() {
   exit 1
 }
 
+# Runs a command silently, but shows its output if it fails.
+quiet() {
+  local log
+  if ! log="$("$@" 2>&1)"; then
+    echo "$log" >&2
+    die "failed: $*"
+  fi
+}
+
 apply=0
 days=365
 extra_sans=()
@@ -86,6 +95,7 @@ if [ -z "$out" ]; then
   exit 2
 fi
 command -v openssl >/dev/null || die "openssl not found"
+[ "$apply" -eq 0 ] || command -v "$KUBECTL" >/dev/null || die "--apply needs kubectl ($KUBECTL not found)"
 for f in "${WEBHOOK_FILES[@]}"; do
   grep -q "caBundle: $PLACEHOLDER\$" "$K8S_DIR/$f" || die "$K8S_DIR/$f has no 'caBundle: $PLACEHOLDER'"
 done
@@ -121,20 +131,20 @@ EOF
 if [ -s "$out/ca.crt" ] && [ -s "$out/ca.key" ]; then
   echo "reusing the CA in $out (delete ca.crt and ca.key for a new one)"
 else
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/ca.key" 2>/dev/null
-  openssl req -config "$work/openssl.cnf" -new -x509 -key "$work/ca.key" -sha256 -days 3650 \
+  quiet openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/ca.key"
+  quiet openssl req -config "$work/openssl.cnf" -new -x509 -key "$work/ca.key" -sha256 -days 3650 \
     -subj "/CN=portcullis-webhook-ca" -extensions ca_ext -out "$work/ca.crt"
   mv "$work/ca.key" "$out/ca.key"
   mv "$work/ca.crt" "$out/ca.crt"
 fi
 
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/tls.key" 2>/dev/null
-openssl req -config "$work/openssl.cnf" -new -key "$work/tls.key" \
+quiet openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/tls.key"
+quiet openssl req -config "$work/openssl.cnf" -new -key "$work/tls.key" \
   -subj "/CN=$SERVICE.$NAMESPACE.svc" -out "$work/tls.csr"
-openssl x509 -req -in "$work/tls.csr" -CA "$out/ca.crt" -CAkey "$out/ca.key" \
+quiet openssl x509 -req -in "$work/tls.csr" -CA "$out/ca.crt" -CAkey "$out/ca.key" \
   -set_serial "0x$(openssl rand -hex 16)" -sha256 -days "$days" \
-  -extfile "$work/openssl.cnf" -extensions server_ext -out "$work/tls.crt" 2>/dev/null
-openssl verify -CAfile "$out/ca.crt" "$work/tls.crt" >/dev/null
+  -extfile "$work/openssl.cnf" -extensions server_ext -out "$work/tls.crt"
+quiet openssl verify -CAfile "$out/ca.crt" "$work/tls.crt"
 mv "$work/tls.key" "$out/tls.key"
 mv "$work/tls.crt" "$out/tls.crt"
 chmod 0644 "$out/ca.crt" "$out/tls.crt"

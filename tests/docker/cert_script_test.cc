@@ -157,6 +157,13 @@ TEST(CertScript, UsageAndBadArguments) {
   const auto unknown = RunCommand(Script() + " --bogus /tmp/x");
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.output.find("unknown option: --bogus"), std::string::npos) << unknown.output;
+  TempDir dir;
+  const auto no_kubectl = RunCommand("KUBECTL=/nonexistent/kubectl " + Script() + " --apply " +
+                                     ShellQuote((dir.path() / "out").string()));
+  EXPECT_EQ(no_kubectl.exit_code, 1);
+  EXPECT_NE(no_kubectl.output.find("--apply needs kubectl"), std::string::npos)
+      << no_kubectl.output;
+  EXPECT_FALSE(fs::exists(dir.path() / "out")) << "nothing is written when it cannot finish";
   const auto bad_san = RunCommand(Script() + " --extra-san 'a b' /tmp/x");
   EXPECT_EQ(bad_san.exit_code, 1);
   EXPECT_NE(bad_san.output.find("not a DNS name: a b"), std::string::npos) << bad_san.output;
