@@ -34,5 +34,20 @@ TEST(DockerReadme, FileTableMatchesTheDirectory) {
   }
 }
 
+TEST(DockerReadme, LegacyDockerignoreMatchesTheDockerfileOne) {
+  const auto readme = ReadFile(DockerDir() / "README.md");
+  const auto intro = readme.find("`.dockerignore` at the repository root:");
+  ASSERT_NE(intro, std::string::npos);
+  const auto begin = readme.find("```\n", intro);
+  ASSERT_NE(begin, std::string::npos);
+  const auto end = readme.find("```", begin + 4);
+  std::string expected;
+  std::istringstream in(ReadFile(DockerDir() / "Dockerfile.dockerignore"));
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] != '#') expected += line + "\n";
+  }
+  EXPECT_EQ(readme.substr(begin + 4, end - begin - 4), expected);
+}
+
 }  // namespace
 }  // namespace portcullis::docker_test
