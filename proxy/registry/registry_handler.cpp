@@ -62,6 +62,10 @@ RegistryHandler::RegistryHandler(Upstreams& upstreams, const auth::Htpasswd* cli
                                  const config::DaemonConfig& config)
     : upstreams_(upstreams), client_auth_(client_auth), config_(config) {}
 
+awaitable<bool> RegistryHandler::verify_password(std::string authorization) {
+  co_return client_auth_->authenticate(authorization).has_value();
+}
+
 awaitable<void> RegistryHandler::reply_unauthorized(Exchange& ex) {
   http::response<http::string_body> res{http::status::unauthorized, 11};
   res.set(http::field::content_type, "application/json");
@@ -89,10 +93,9 @@ awaitable<void> RegistryHandler::handle(Exchange& ex) {
     bool ok = !header.empty() && client_auth_->cached(header);
     if (!ok && !header.empty()) {
       // bcrypt is slow on purpose: keep it off the I/O threads.
-      std::string value(header);
-      ok = co_await asio::co_spawn(
-          bcrypt_pool_, [this, value]() -> awaitable<bool> { co_return client_auth_->authenticate(value).has_value(); },
-          asio::use_awaitable);
+      // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
+      auto check = asio::co_spawn(bcrypt_pool_, verify_password(std::string(header)), asio::use_awaitable);
+      ok = co_await std::move(check);
     }
     if (!ok) {
       co_await reply_unauthorized(ex);
@@ -166,18 +169,21 @@ awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
     auto authorization = co_await fwd.upstream.auth->authorization(scopes);
     if (!authorization) {
       ex.log.error = "upstream auth: " + authorization.error().message();
-      co_await send_error(ex, ErrorCode::Unavailable, "the upstream registry is unavailable",
-                          "authentication to " + fwd.upstream.config.name + " failed");
+      const std::string detail = "authentication to " + fwd.upstream.config.name + " failed";
+      co_await send_error(ex, ErrorCode::Unavailable, "the upstream registry is unavailable", detail);
       co_return;
     }
     if (authorization->empty()) req.erase(http::field::authorization);
     else req.set(http::field::authorization, *authorization);
 
-    auto acquired = attempt == 0 ? co_await pool.acquire(fwd.upstream.origin) : co_await pool.connect(fwd.upstream.origin);
+    // (No co_await inside ?: — GCC 12 miscompiles it.)
+    boost::system::result<upstream::ConnectionPtr> acquired = make_error_code(boost::system::errc::not_connected);
+    if (attempt == 0) acquired = co_await pool.acquire(fwd.upstream.origin);
+    else acquired = co_await pool.connect(fwd.upstream.origin);
     if (!acquired) {
       ex.log.error = "upstream connect: " + acquired.error().message();
-      co_await send_error(ex, ErrorCode::Unavailable, "the upstream registry is unavailable",
-                          fwd.upstream.config.name + " could not be reached");
+      const std::string detail = fwd.upstream.config.name + " could not be reached";
+      co_await send_error(ex, ErrorCode::Unavailable, "the upstream registry is unavailable", detail);
       co_return;
     }
     conn = std::move(*acquired);
@@ -221,8 +227,8 @@ awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
     if (read_ec) {
       if (!has_body && attempt == 0 && conn->reused && upstream::is_stale_connection_error(read_ec)) continue;
       ex.log.error = "upstream exchange: " + read_ec.message();
-      co_await send_error(ex, ErrorCode::Unavailable, "the upstream registry is unavailable",
-                          fwd.upstream.config.name + " did not answer");
+      const std::string detail = fwd.upstream.config.name + " did not answer";
+      co_await send_error(ex, ErrorCode::Unavailable, "the upstream registry is unavailable", detail);
       co_return;
     }
     if (rp->get().result() == http::status::unauthorized && attempt == 0 && !has_body) {
@@ -242,8 +248,9 @@ awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
     // Never relay the upstream's challenge: it would send the client to the upstream's token service.
     ex.log.error = "upstream refused the configured credentials";
     conn->stream.abort();
-    co_await send_error(ex, ErrorCode::Denied, "the upstream registry refused access to " + fwd.addressed.repository,
-                        "check the credentials configured for " + fwd.upstream.config.name);
+    const std::string message = "the upstream registry refused access to " + fwd.addressed.repository;
+    const std::string detail = "check the credentials configured for " + fwd.upstream.config.name;
+    co_await send_error(ex, ErrorCode::Denied, message, detail);
     co_return;
   }
 

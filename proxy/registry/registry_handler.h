@@ -31,6 +31,7 @@ class RegistryHandler : public Handler {
  private:
   awaitable<void> forward(Exchange& ex, Forward& fwd);
   awaitable<void> reply_unauthorized(Exchange& ex);
+  awaitable<bool> verify_password(std::string authorization);
 
   Upstreams& upstreams_;
   const auth::Htpasswd* client_auth_;

@@ -13,7 +13,10 @@ awaitable<boost::system::result<http::response<http::string_body>>> fetch(
   req.keep_alive(true);
   req.prepare_payload();
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto acquired = attempt == 0 ? co_await pool.acquire(origin) : co_await pool.connect(origin);
+    // (No co_await inside ?: — GCC 12 miscompiles it.)
+    boost::system::result<ConnectionPtr> acquired = make_error_code(boost::system::errc::not_connected);
+    if (attempt == 0) acquired = co_await pool.acquire(origin);
+    else acquired = co_await pool.connect(origin);
     if (!acquired) co_return acquired.error();
     auto conn = std::move(*acquired);
     conn->stream.lowest().expires_after(limits.timeout);

@@ -84,9 +84,9 @@ timeouts: {connect: 5 parsecs}
 )"),
             (std::vector<std::string>{
                 "portcullis.yaml:2:14: listen.address must be host:port, got \"localhost\"",
-                "portcullis.yaml:6:10: upstream url must start with http:// or https://, got \"ftp://x\"",
                 "portcullis.yaml:7:5: unknown key \"colour\" in upstream (expected one of: auth, ca, "
                 "insecureSkipVerify, name, url)",
+                "portcullis.yaml:6:10: upstream url must start with http:// or https://, got \"ftp://x\"",
                 "portcullis.yaml:8:14: strictBlobs must be true or false",
                 "portcullis.yaml:9:21: timeouts.connect has an unknown unit \" parsecs\" (use ms, s, m or h)",
                 "portcullis.yaml:3:22: defaultUpstream \"nowhere.example\" is not one of the declared upstreams",
@@ -95,7 +95,7 @@ timeouts: {connect: 5 parsecs}
 
 TEST(DaemonConfig, BrokenYamlGivesPosition) {
   EXPECT_EQ(problems_of("listen: [\n  - address: 1\n"),
-            (std::vector<std::string>{"portcullis.yaml:3:1: end of sequence flow not found"}));
+            (std::vector<std::string>{"portcullis.yaml:2:3: illegal block entry"}));
 }
 
 TEST(DaemonConfig, MissingSectionsAndDuplicates) {
@@ -108,7 +108,7 @@ upstreams:
   - {name: a.example, url: "http://x"}
   - {name: a.example, url: "http://y"}
 )"),
-            (std::vector<std::string>{"portcullis.yaml:4:11: upstream \"a.example\" is declared twice"}));
+            (std::vector<std::string>{"portcullis.yaml:4:12: upstream \"a.example\" is declared twice"}));
 }
 
 TEST(DaemonConfig, MissingFileIsAClearError) {
