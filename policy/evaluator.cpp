@@ -2,16 +2,19 @@
 
 #include <algorithm>
 #include <cctype>
+#include <span>
+
+#include "policy/id_hash.h"
 
 namespace portcullis::policy {
 namespace {
 
+char ascii_upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
+
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
+    if (ascii_upper(a[i]) != ascii_upper(b[i])) return false;
   return true;
 }
 
@@ -43,47 +46,88 @@ bool any_matches(const std::vector<Glob>& globs, std::string_view text) {
   return false;
 }
 
-// Severity as compared with maxSeverity: not knowing counts as critical.
-Severity effective(Severity s) { return s == Severity::Unknown ? Severity::Critical : s; }
-
-// Per-evaluation state shared by every manifest: computed lazily, once.
+// Per-evaluation state shared by every manifest: computed lazily, once, so
+// that fifty manifests repeating a pattern or a deny list cost one lookup.
+// Reads a FactsIndex when the caller has one, and derives what it needs
+// from the facts otherwise.
 struct Context {
-  Context(const EvaluationRequest& r) : req(r), name(r.image.name()), image(r.image.to_string()) {}
+  Context(const EvaluationRequest& r, const ManifestSet& s)
+      : req(r),
+        set_index(s.index()),
+        facts_index(r.facts && r.facts_index && r.facts_index->fits(*r.facts) ? r.facts_index
+                                                                              : nullptr),
+        name(r.image.name()),
+        image(r.image.to_string()) {}
 
   const EvaluationRequest& req;
+  const ManifestSet::Index& set_index;
+  const FactsIndex* facts_index;
   std::string name;   // registry/repository
   std::string image;  // full reference, for messages
-  bool files_sorted = false;
+
+  // Content: the files each distinct path pattern matches, hits[begin, end)
+  // per pattern id, in file order.
   bool files_checked = false;
+  bool files_sorted = false;
+  std::vector<uint32_t> hits;
+  std::vector<std::pair<uint32_t, uint32_t>> pattern_hits;  // begin > end: not computed yet
+
+  // Vulnerabilities: effective severity, maxima, and which are on a deny list.
   bool vulns_indexed = false;
-  std::vector<Severity> severity;  // parallel to facts->vulnerabilities->vulnerabilities
+  std::vector<Severity> own_severity;  // when there is no FactsIndex
+  const Severity* severity = nullptr;
+  std::vector<uint32_t> on_some_deny_list;  // indices, ascending
   Severity max_all = Severity::None;
   Severity max_fixed = Severity::None;
 
-  const std::vector<FileEntry>& files() {
-    const auto& f = req.facts->content->files;
+  bool sorted() {
     if (!files_checked) {
-      files_sorted = std::is_sorted(f.begin(), f.end(), [](const FileEntry& a, const FileEntry& b) {
-        return a.path < b.path;
-      });
+      const auto& f = req.facts->content->files;
+      files_sorted = facts_index ? facts_index->files_sorted
+                                 : std::is_sorted(f.begin(), f.end(),
+                                                  [](const FileEntry& a, const FileEntry& b) {
+                                                    return a.path < b.path;
+                                                  });
       files_checked = true;
     }
-    return f;
+    return files_sorted;
   }
 
-  void index_vulnerabilities() {
-    if (vulns_indexed) return;
-    vulns_indexed = true;
-    const auto& vs = req.facts->vulnerabilities->vulnerabilities;
-    severity.reserve(vs.size());
+  std::span<const uint32_t> matches(uint32_t id);
+
+  void index_vulnerabilities();
+  bool denied_somewhere(size_t i) const {
+    return std::binary_search(on_some_deny_list.begin(), on_some_deny_list.end(),
+                              static_cast<uint32_t>(i));
+  }
+};
+
+void Context::index_vulnerabilities() {
+  if (vulns_indexed) return;
+  vulns_indexed = true;
+  const auto& vs = req.facts->vulnerabilities->vulnerabilities;
+  const auto& denied = set_index.denied_vulnerabilities;
+  if (facts_index) {
+    severity = facts_index->severity.data();
+    max_all = facts_index->max_all;
+    max_fixed = facts_index->max_fixed;
+  } else {
+    own_severity.reserve(vs.size());
     for (const Vulnerability& v : vs) {
-      Severity s = effective(severity_from_string(v.severity));
-      severity.push_back(s);
+      Severity s = effective_severity(v.severity);
+      own_severity.push_back(s);
       max_all = std::max(max_all, s);
       if (!v.fixed_version.empty()) max_fixed = std::max(max_fixed, s);
     }
+    severity = own_severity.data();
   }
-};
+  if (denied.empty()) return;
+  for (size_t i = 0; i < vs.size(); ++i) {
+    uint64_t h = facts_index ? facts_index->id_hash[i] : detail::id_hash(vs[i].id);
+    if (std::binary_search(denied.begin(), denied.end(), h))
+      on_some_deny_list.push_back(static_cast<uint32_t>(i));  // confirmed by name per manifest
+  }
+}
 
 // Adds the reasons of one manifest, capping each rule.
 class Emitter {
@@ -199,23 +243,55 @@ void check_images(const Manifest& m, Context& ctx, Emitter& e) {
   }
 }
 
-// Visits the files a glob can match: a binary-searched range when the list is
-// sorted (the facts contract), every file otherwise.
-template <class Visit>
-void for_each_match(Context& ctx, const Glob& glob, Visit visit) {
-  const std::vector<FileEntry>& files = ctx.files();
+// The files pattern `id` matches, computed once per evaluation. Candidates
+// come from the narrowest range available: files sharing the pattern's
+// literal prefix (the list is sorted by path) or, with a FactsIndex, its
+// literal suffix; every file only when neither applies.
+std::span<const uint32_t> Context::matches(uint32_t id) {
+  if (pattern_hits.empty()) pattern_hits.assign(set_index.path_patterns.size(), {1, 0});
+  auto& range = pattern_hits[id];
+  if (range.first <= range.second)
+    return std::span<const uint32_t>(hits).subspan(range.first, range.second - range.first);
+
+  const Glob& glob = set_index.path_patterns[id];
+  const std::vector<FileEntry>& f = req.facts->content->files;
+  range.first = static_cast<uint32_t>(hits.size());
+  auto test = [&](uint32_t i) {
+    if (glob.matches(f[i].path)) hits.push_back(i);
+  };
+
   std::string_view prefix = glob.literal_prefix();
-  size_t begin = 0;
-  if (ctx.files_sorted && !prefix.empty()) {
-    auto it = std::lower_bound(files.begin(), files.end(), prefix,
-                               [](const FileEntry& f, std::string_view p) { return f.path < p; });
-    begin = static_cast<size_t>(it - files.begin());
+  std::string_view suffix = glob.literal_suffix();
+  size_t pb = 0, pe = f.size();
+  if (!prefix.empty() && sorted()) {
+    pb = static_cast<size_t>(
+        std::lower_bound(f.begin(), f.end(), prefix,
+                         [](const FileEntry& e, std::string_view p) { return e.path < p; }) -
+        f.begin());
+    pe = static_cast<size_t>(
+        std::partition_point(
+            f.begin() + static_cast<std::ptrdiff_t>(pb), f.end(),
+            [&](const FileEntry& e) { return std::string_view(e.path).starts_with(prefix); }) -
+        f.begin());
   }
-  for (size_t i = begin; i < files.size(); ++i) {
-    const FileEntry& f = files[i];
-    if (ctx.files_sorted && !prefix.empty() && !std::string_view(f.path).starts_with(prefix)) break;
-    if (glob.matches(f.path)) visit(i, f);
+  size_t sb = 0, se = f.size();
+  if (!suffix.empty() && facts_index) {
+    const auto& by = facts_index->by_suffix;
+    auto lo = std::partition_point(by.begin(), by.end(),
+                                   [&](uint32_t i) { return reversed_less(f[i].path, suffix); });
+    auto hi = std::partition_point(
+        lo, by.end(), [&](uint32_t i) { return std::string_view(f[i].path).ends_with(suffix); });
+    sb = static_cast<size_t>(lo - by.begin());
+    se = static_cast<size_t>(hi - by.begin());
   }
+  if (se - sb < pe - pb) {
+    for (size_t k = sb; k < se; ++k) test(facts_index->by_suffix[k]);
+    std::sort(hits.begin() + range.first, hits.end());  // back to file order
+  } else {
+    for (size_t i = pb; i < pe; ++i) test(static_cast<uint32_t>(i));
+  }
+  range.second = static_cast<uint32_t>(hits.size());
+  return std::span<const uint32_t>(hits).subspan(range.first, range.second - range.first);
 }
 
 std::string describe_link(const FileEntry& f) {
@@ -230,10 +306,12 @@ std::string octal_mode(uint32_t mode) {
   return buf;
 }
 
-void check_content(const Manifest& m, Context& ctx, Emitter& e) {
+void check_content(const Manifest& m, size_t manifest_index, Context& ctx, Emitter& e) {
   const ContentFacts& content = *ctx.req.facts->content;
-  std::vector<size_t> hits;
-  for (const ContentRule& rule : m.content_deny) {
+  const auto& rule_index = ctx.set_index.content[manifest_index];
+  std::vector<uint32_t> found;  // allocates only when something matched
+  for (size_t r = 0; r < m.content_deny.size(); ++r) {
+    const ContentRule& rule = m.content_deny[r];
     // Strings are built only for violations: the clean path allocates nothing.
     auto emit = [&](const std::string& what) {
       e.add("content.deny/" + rule.name,
@@ -249,24 +327,26 @@ void check_content(const Manifest& m, Context& ctx, Emitter& e) {
         emit(what);
       }
     }
-    hits.clear();
-    for (const Glob& g : rule.paths)
-      for_each_match(ctx, g, [&](size_t i, const FileEntry&) { hits.push_back(i); });
-    std::sort(hits.begin(), hits.end());
-    hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
-    for (size_t i : hits) {
+    auto collect = [&](const std::vector<uint32_t>& ids, bool setuid_only) {
+      found.clear();
+      for (uint32_t id : ids)
+        for (uint32_t i : ctx.matches(id)) {
+          const FileEntry& f = content.files[i];
+          bool file_like = f.type == FileType::Regular || f.type == FileType::Hardlink;
+          if (!setuid_only || (file_like && (f.mode & 04000))) found.push_back(i);
+        }
+      if (ids.size() > 1) {
+        std::sort(found.begin(), found.end());
+        found.erase(std::unique(found.begin(), found.end()), found.end());
+      }
+    };
+    collect(rule_index[r].paths, false);
+    for (uint32_t i : found) {
       const FileEntry& f = content.files[i];
       emit(f.path + describe_link(f));
     }
-    hits.clear();
-    for (const Glob& g : rule.setuid)
-      for_each_match(ctx, g, [&](size_t i, const FileEntry& f) {
-        bool file_like = f.type == FileType::Regular || f.type == FileType::Hardlink;
-        if (file_like && (f.mode & 04000)) hits.push_back(i);
-      });
-    std::sort(hits.begin(), hits.end());
-    hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
-    for (size_t i : hits) {
+    collect(rule_index[r].setuid, true);
+    for (uint32_t i : found) {
       const FileEntry& f = content.files[i];
       emit(f.path + " is setuid (mode " + octal_mode(f.mode) + ")" + describe_link(f));
     }
@@ -358,16 +438,21 @@ void check_vulnerabilities(const Manifest& m, Context& ctx, Emitter& e) {
   const VulnerabilityRules& rules = *m.vulnerabilities;
   const auto& vulns = ctx.req.facts->vulnerabilities->vulnerabilities;
   ctx.index_vulnerabilities();
+  auto on_deny_list = [&](const Vulnerability& v) {
+    for (const std::string& id : rules.deny)
+      if (iequals(v.id, id)) return true;
+    return false;
+  };
   if (!rules.deny.empty()) {
-    for (const Vulnerability& v : vulns)
-      for (const std::string& id : rules.deny)
-        if (iequals(v.id, id)) {
-          e.add("vulnerabilities.deny",
-                v.id + (v.package.empty() ? "" : " in " + v.package) +
-                    (v.installed_version.empty() ? "" : " " + v.installed_version) +
-                    " is on the deny list of " + m.name + " (vulnerabilities.deny)");
-          break;
-        }
+    for (uint32_t i : ctx.on_some_deny_list) {
+      const Vulnerability& v = vulns[i];
+      if (on_deny_list(v)) {
+        e.add("vulnerabilities.deny",
+              v.id + (v.package.empty() ? "" : " in " + v.package) +
+                  (v.installed_version.empty() ? "" : " " + v.installed_version) +
+                  " is on the deny list of " + m.name + " (vulnerabilities.deny)");
+      }
+    }
   }
   if (!rules.max_severity) return;
   Severity limit = *rules.max_severity;
@@ -376,9 +461,7 @@ void check_vulnerabilities(const Manifest& m, Context& ctx, Emitter& e) {
     const Vulnerability& v = vulns[i];
     if (ctx.severity[i] <= limit) continue;
     if (rules.only_fixed && v.fixed_version.empty()) continue;
-    bool on_deny_list = false;
-    for (const std::string& id : rules.deny) on_deny_list = on_deny_list || iequals(v.id, id);
-    if (on_deny_list) continue;  // already reported
+    if (ctx.denied_somewhere(i) && on_deny_list(v)) continue;  // already reported
     std::string expired;
     if (const VulnerabilityException* ex = find_exception(rules, v.id)) {
       if (!ex->expires || ctx.req.now < *ex->expires + std::chrono::days{1}) continue;
@@ -391,7 +474,7 @@ void check_vulnerabilities(const Manifest& m, Context& ctx, Emitter& e) {
   }
 }
 
-void check_facts(const Manifest& m, Context& ctx, Emitter& e) {
+void check_facts(const Manifest& m, size_t manifest_index, Context& ctx, Emitter& e) {
   const ImageFacts* facts = ctx.req.facts;
   if (facts && facts->assessment_error) {
     e.add("assessment", "assessment of " + ctx.image + " failed: " + *facts->assessment_error +
@@ -402,7 +485,7 @@ void check_facts(const Manifest& m, Context& ctx, Emitter& e) {
     if (!facts || !facts->content)
       e.add("content", "content not inspected: " + m.name + " has content rules (content.deny)");
     else
-      check_content(m, ctx, e);
+      check_content(m, manifest_index, ctx, e);
     e.flush();
   }
   if (m.needs_signatures()) {
@@ -444,8 +527,9 @@ bool Verdict::has_warnings() const {
 Verdict evaluate(const ManifestSet& set, const EvaluationRequest& request) {
   Verdict verdict;
   verdict.policy_revision = set.revision();
-  Context ctx(request);
-  for (const Manifest& m : set.manifests()) {
+  Context ctx(request, set);
+  for (size_t i = 0; i < set.manifests().size(); ++i) {
+    const Manifest& m = set.manifests()[i];
     if (!scope_matches(m.scope, request.cluster, request.namespace_name)) continue;
     verdict.manifests.push_back(m.name);
     verdict.needs.content |= m.needs_content();
@@ -458,7 +542,7 @@ Verdict evaluate(const ManifestSet& set, const EvaluationRequest& request) {
     Emitter e(verdict, m);
     check_registries(m, ctx, e);
     check_images(m, ctx, e);
-    if (request.rules == RuleSet::All && m.needs_facts()) check_facts(m, ctx, e);
+    if (request.rules == RuleSet::All && m.needs_facts()) check_facts(m, i, ctx, e);
     e.flush();
   }
   for (const Reason& r : verdict.reasons)

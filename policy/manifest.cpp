@@ -34,8 +34,11 @@ Severity severity_from_string(std::string_view text) {
   // Scanners disagree on case ("HIGH", "High", "high").
   auto is = [&](std::string_view word) {
     if (text.size() != word.size()) return false;
-    for (size_t i = 0; i < word.size(); ++i)
-      if (std::tolower(static_cast<unsigned char>(text[i])) != word[i]) return false;
+    for (size_t i = 0; i < word.size(); ++i) {
+      char c = text[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);  // ASCII only: no locale call
+      if (c != word[i]) return false;
+    }
     return true;
   };
   if (is("critical")) return Severity::Critical;

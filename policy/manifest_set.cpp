@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "policy/id_hash.h"
 #include "policy/manifest_json.h"
 
 namespace portcullis::policy {
@@ -29,6 +30,32 @@ std::string revision_of(const std::vector<Manifest>& manifests) {
     canonical += '\n';
   }
   return fnv1a_hex(canonical);
+}
+
+ManifestSet::Index build_index(const std::vector<Manifest>& manifests) {
+  ManifestSet::Index index;
+  std::map<std::string, uint32_t> ids;
+  auto id_of = [&](const Glob& g) {
+    auto [it, inserted] =
+        ids.emplace(g.pattern(), static_cast<uint32_t>(index.path_patterns.size()));
+    if (inserted) index.path_patterns.push_back(g);
+    return it->second;
+  };
+  for (const Manifest& m : manifests) {
+    auto& rules = index.content.emplace_back();
+    for (const ContentRule& r : m.content_deny) {
+      ManifestSet::ContentRuleIndex& ri = rules.emplace_back();
+      for (const Glob& g : r.paths) ri.paths.push_back(id_of(g));
+      for (const Glob& g : r.setuid) ri.setuid.push_back(id_of(g));
+    }
+    if (m.vulnerabilities)
+      for (const std::string& id : m.vulnerabilities->deny)
+        index.denied_vulnerabilities.push_back(detail::id_hash(id));
+  }
+  auto& denied = index.denied_vulnerabilities;
+  std::sort(denied.begin(), denied.end());
+  denied.erase(std::unique(denied.begin(), denied.end()), denied.end());
+  return index;
 }
 
 bool any_matches(const std::vector<Glob>& globs, std::string_view text) {
@@ -127,6 +154,7 @@ std::shared_ptr<const ManifestSet> ManifestSetBuilder::build() const {
   std::stable_sort(set->manifests_.begin(), set->manifests_.end(),
                    [](const Manifest& a, const Manifest& b) { return a.name < b.name; });
   set->revision_ = revision_of(set->manifests_);
+  set->index_ = build_index(set->manifests_);
   return set;
 }
 

@@ -3,6 +3,7 @@
 // std::shared_ptr<const ManifestSet>, and swap the pointer on reload.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -34,10 +35,25 @@ class ManifestSet {
   std::vector<const Manifest*> applicable(std::string_view cluster,
                                           const std::optional<std::string>& namespace_name) const;
 
+  // Precomputed by ManifestSetBuilder::build() so that evaluation does each
+  // piece of work once per request, however many manifests repeat it.
+  // An evaluation detail, not part of the language.
+  struct ContentRuleIndex {
+    std::vector<uint32_t> paths;   // ids into Index::path_patterns
+    std::vector<uint32_t> setuid;  // ids into Index::path_patterns
+  };
+  struct Index {
+    std::vector<Glob> path_patterns;                     // distinct content path patterns
+    std::vector<std::vector<ContentRuleIndex>> content;  // [manifest][content rule]
+    std::vector<uint64_t> denied_vulnerabilities;  // detail::id_hash of every deny-list id, sorted
+  };
+  const Index& index() const { return index_; }
+
  private:
   friend class ManifestSetBuilder;
   std::vector<Manifest> manifests_;
   std::string revision_;
+  Index index_;
 };
 
 bool scope_matches(const Scope& scope, std::string_view cluster,

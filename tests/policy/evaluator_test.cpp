@@ -87,6 +87,15 @@ struct Request {
   sys_days today = year{2025} / 1 / 15;
 };
 
+// "deny|warn manifest rule: message" per reason.
+std::vector<std::string> reasons(const Verdict& v) {
+  std::vector<std::string> out;
+  for (const Reason& r : v.reasons)
+    out.push_back(std::string(r.enforced ? "deny " : "warn ") + r.manifest + " " + r.rule + ": " +
+                  r.message);
+  return out;
+}
+
 Verdict run(const ManifestSet& set, const Request& r) {
   auto ref = parse_image_reference(r.image);
   EXPECT_TRUE(ref.ok()) << ref.error();
@@ -99,16 +108,16 @@ Verdict run(const ManifestSet& set, const Request& r) {
   req.rules = r.rules;
   req.now = r.today;
   req.untagged_judged_on_repository = r.untagged_on_repository;
-  return evaluate(set, req);
-}
-
-// "deny|warn manifest rule: message" per reason.
-std::vector<std::string> reasons(const Verdict& v) {
-  std::vector<std::string> out;
-  for (const Reason& r : v.reasons)
-    out.push_back(std::string(r.enforced ? "deny " : "warn ") + r.manifest + " " + r.rule + ": " +
-                  r.message);
-  return out;
+  Verdict plain = evaluate(set, req);
+  if (r.facts) {
+    // A FactsIndex changes how files and CVEs are found, never the verdict.
+    FactsIndex index = FactsIndex::build(*r.facts);
+    req.facts_index = &index;
+    Verdict indexed = evaluate(set, req);
+    EXPECT_EQ(indexed.allowed, plain.allowed);
+    EXPECT_EQ(reasons(indexed), reasons(plain));
+  }
+  return plain;
 }
 
 const ImageFacts kDebian = debian_facts();

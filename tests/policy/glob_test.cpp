@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <regex>
+
 #include "policy/patterns.h"
 
 namespace portcullis::policy {
@@ -99,6 +102,69 @@ TEST(Glob, LongTextsStayLinear) {
   ASSERT_TRUE(g.ok());
   EXPECT_FALSE(g->matches(std::string(4000, 'a')));
   EXPECT_TRUE(g->matches("x/" + std::string(4000, 'a') + "b"));
+}
+
+// Cross-checks the matcher (both the bit-parallel and the wide NFA) against
+// std::regex on random patterns and texts.
+std::string to_regex(const std::string& glob) {
+  std::string re;
+  for (size_t i = 0; i < glob.size(); ++i) {
+    if (glob.compare(i, 3, "**/") == 0) {
+      re += "(?:.*/)?";
+      i += 2;
+    } else if (glob.compare(i, 2, "**") == 0) {
+      re += ".*";
+      i += 1;
+    } else if (glob[i] == '*') {
+      re += "[^/]*";
+    } else if (glob[i] == '?') {
+      re += "[^/]";
+    } else {
+      re += glob[i];
+    }
+  }
+  return re;
+}
+
+TEST(Glob, AgreesWithARegexOnRandomInputs) {
+  std::mt19937 rng(12345);
+  const char segment_chars[] = {'a', 'b', '*', '?', 'a'};
+  const char text_chars[] = {'a', 'b', '/'};
+  int compared = 0;
+  int wide = 0;
+  for (int round = 0; round < 3000; ++round) {
+    // Whole segments, so most patterns are valid; some are long enough
+    // (64 tokens or more) to take the wide path.
+    size_t target = round % 8 == 0 ? 100 + rng() % 30 : 1 + rng() % 12;
+    std::string pattern = rng() % 2 ? "/" : "";
+    while (pattern.size() < target) {
+      if (rng() % 5 == 0) {
+        pattern += "**";
+      } else {
+        size_t n = 1 + rng() % 4;
+        for (size_t i = 0; i < n; ++i) {
+          char c = segment_chars[rng() % 5];
+          if (c == '*' && !pattern.empty() && pattern.back() == '*') c = 'b';
+          pattern += c;
+        }
+      }
+      if (pattern.size() < target) pattern += '/';
+    }
+    auto glob = Glob::compile(pattern, GlobKind::Path);
+    if (!glob) continue;
+    size_t len = pattern.size();
+    if (len >= 100) ++wide;  // at least 66 tokens
+    std::regex re(to_regex(pattern));
+    for (int t = 0; t < 20; ++t) {
+      std::string text;
+      size_t tlen = rng() % (len + 6);
+      for (size_t i = 0; i < tlen; ++i) text += text_chars[rng() % 3];
+      ASSERT_EQ(glob->matches(text), std::regex_match(text, re)) << pattern << " vs " << text;
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 30000);
+  EXPECT_GT(wide, 100);
 }
 
 // The manifest pattern flavours.
