@@ -18,6 +18,16 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// Concatenates with one allocation: reasons are built on the deny path, and a
+// denied image can have hundreds.
+template <class... Parts>
+std::string cat(const Parts&... parts) {
+  std::string out;
+  out.reserve((std::string_view(parts).size() + ...));
+  (out.append(std::string_view(parts)), ...);
+  return out;
+}
+
 std::string dq(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 std::string join_patterns(const std::vector<Glob>& globs) {
@@ -129,12 +139,15 @@ void Context::index_vulnerabilities() {
   }
 }
 
-// Adds the reasons of one manifest, capping each rule.
+// Adds the reasons of one manifest, capping each rule. Messages are built
+// only for reasons that are kept: a denied image with hundreds of CVEs costs
+// kMaxReasonsPerRule strings per rule, not hundreds.
 class Emitter {
  public:
   Emitter(Verdict& v, const Manifest& m) : verdict_(v), manifest_(m) {}
 
-  void add(std::string rule, std::string message) {
+  template <class MakeMessage>
+  void add(std::string_view rule, MakeMessage&& make_message) {
     if (rule == last_rule_) {
       if (++count_ > kMaxReasonsPerRule) {
         ++suppressed_;
@@ -142,10 +155,13 @@ class Emitter {
       }
     } else {
       flush();
-      last_rule_ = rule;
+      last_rule_.assign(rule);
       count_ = 1;
     }
-    push(std::move(rule), std::move(message));
+    push(std::string(rule), make_message());
+  }
+  void add(std::string_view rule, std::string message) {
+    add(rule, [&] { return std::move(message); });
   }
   void flush() {
     if (suppressed_ > 0)
@@ -153,7 +169,6 @@ class Emitter {
                            last_rule_ + " in " + manifest_.name);
     suppressed_ = 0;
   }
-  const std::string& manifest() const { return manifest_.name; }
 
  private:
   void push(std::string rule, std::string message) {
@@ -313,18 +328,22 @@ void check_content(const Manifest& m, size_t manifest_index, Context& ctx, Emitt
   for (size_t r = 0; r < m.content_deny.size(); ++r) {
     const ContentRule& rule = m.content_deny[r];
     // Strings are built only for violations: the clean path allocates nothing.
-    auto emit = [&](const std::string& what) {
-      e.add("content.deny/" + rule.name,
-            rule.name + ": " + what + ", denied by " + m.name + " (content.deny)");
+    std::string rule_id;  // built on the first violation only
+    auto emit = [&](auto&& what) {
+      if (rule_id.empty()) rule_id = "content.deny/" + rule.name;
+      e.add(rule_id, [&] {
+        return cat(rule.name, ": ", what(), ", denied by ", m.name, " (content.deny)");
+      });
     };
     if (rule.ssh_server) {
       for (const Finding& f : content.findings) {
         if (f.detector != "sshServer") continue;
-        std::string what = f.path.empty()     ? f.detail
-                           : f.detail.empty() ? f.path
-                                              : f.path + " (" + f.detail + ")";
-        if (what.empty()) what = "an SSH server";
-        emit(what);
+        emit([&] {
+          std::string what = f.path.empty()     ? f.detail
+                             : f.detail.empty() ? f.path
+                                                : cat(f.path, " (", f.detail, ")");
+          return what.empty() ? std::string("an SSH server") : what;
+        });
       }
     }
     auto collect = [&](const std::vector<uint32_t>& ids, bool setuid_only) {
@@ -343,12 +362,14 @@ void check_content(const Manifest& m, size_t manifest_index, Context& ctx, Emitt
     collect(rule_index[r].paths, false);
     for (uint32_t i : found) {
       const FileEntry& f = content.files[i];
-      emit(f.path + describe_link(f));
+      emit([&] { return cat(f.path, describe_link(f)); });
     }
     collect(rule_index[r].setuid, true);
     for (uint32_t i : found) {
       const FileEntry& f = content.files[i];
-      emit(f.path + " is setuid (mode " + octal_mode(f.mode) + ")" + describe_link(f));
+      emit([&] {
+        return cat(f.path, " is setuid (mode ", octal_mode(f.mode), ")", describe_link(f));
+      });
     }
   }
 }
@@ -360,49 +381,62 @@ bool key_covers(const SigningKey& key, std::string_view name) {
 bool signed_by(const SigningKey& key, const SignatureFacts& facts) {
   if (key.fingerprint.empty()) return false;
   for (const VerifiedSignature& s : facts.verified)
-    if (iequals(s.key_fingerprint, key.fingerprint)) return true;
+    if (s.key_fingerprint == key.fingerprint || iequals(s.key_fingerprint, key.fingerprint))
+      return true;
   return false;
 }
 
-void check_signatures(const Manifest& m, Context& ctx, Emitter& e) {
-  const SignatureRules& rules = *m.signatures;
-  const SignatureFacts& facts = *ctx.req.facts->signatures;
-  std::vector<const SigningKey*> keys;
-  for (const SigningKey& k : rules.keys)
-    if (key_covers(k, ctx.name)) keys.push_back(&k);
-  if (keys.empty()) {
-    e.add("signatures.keys", "no key of " + m.name + " (signatures.keys) covers repository " +
-                                 ctx.name + ", so no signature of it can be trusted");
-    return;
-  }
+// "2 signatures found, rejected: ..." for deny messages.
+std::string signatures_found(const SignatureFacts& facts) {
   std::string found = std::to_string(facts.discovered) +
                       (facts.discovered == 1 ? " signature found" : " signatures found");
   if (!facts.rejected.empty()) found += ", rejected: " + facts.rejected.front();
   if (facts.rejected.size() > 1)
     found += " (and " + std::to_string(facts.rejected.size() - 1) + " more)";
-  auto unloaded = [](const SigningKey& k) {
-    return k.fingerprint.empty()
-               ? " (key " + k.name + " from " + k.public_key_file + " is not loaded)"
-               : std::string();
-  };
-  if (rules.require_all) {
-    for (const SigningKey* k : keys)
-      if (!signed_by(*k, facts))
-        e.add("signatures.requireAll", "image " + ctx.image + " is not signed by key " + k->name +
-                                           " of " + m.name + " (signatures.requireAll); " + found +
-                                           unloaded(*k));
+  return found;
+}
+
+std::string unloaded_note(const SigningKey& k) {
+  return k.fingerprint.empty()
+             ? cat(" (key ", k.name, " from ", k.public_key_file, " is not loaded)")
+             : std::string();
+}
+
+void check_signatures(const Manifest& m, Context& ctx, Emitter& e) {
+  const SignatureRules& rules = *m.signatures;
+  const SignatureFacts& facts = *ctx.req.facts->signatures;
+  bool any_key = false;
+  bool any_signed = false;
+  for (const SigningKey& k : rules.keys) {
+    if (!key_covers(k, ctx.name)) continue;
+    any_key = true;
+    bool ok = signed_by(k, facts);
+    any_signed = any_signed || ok;
+    if (rules.require_all && !ok)
+      e.add("signatures.requireAll", [&] {
+        return cat("image ", ctx.image, " is not signed by key ", k.name, " of ", m.name,
+                   " (signatures.requireAll); ", signatures_found(facts), unloaded_note(k));
+      });
+  }
+  if (!any_key) {
+    e.add("signatures.keys", [&] {
+      return cat("no key of ", m.name, " (signatures.keys) covers repository ", ctx.name,
+                 ", so no signature of it can be trusted");
+    });
     return;
   }
-  std::string names;
-  std::string notes;
-  for (const SigningKey* k : keys) {
-    if (signed_by(*k, facts)) return;
-    names += (names.empty() ? "" : ", ") + k->name;
-    notes += unloaded(*k);
-  }
-  e.add("signatures.required", "image " + ctx.image +
-                                   " has no valid signature by a trusted key of " + m.name +
-                                   " (signatures.required, keys: " + names + "); " + found + notes);
+  if (rules.require_all || any_signed) return;
+  e.add("signatures.required", [&] {
+    std::string names;
+    std::string notes;
+    for (const SigningKey& k : rules.keys) {
+      if (!key_covers(k, ctx.name)) continue;
+      names += (names.empty() ? "" : ", ") + k.name;
+      notes += unloaded_note(k);
+    }
+    return cat("image ", ctx.image, " has no valid signature by a trusted key of ", m.name,
+               " (signatures.required, keys: ", names, "); ", signatures_found(facts), notes);
+  });
 }
 
 const VulnerabilityException* find_exception(const VulnerabilityRules& rules, std::string_view id) {
@@ -411,19 +445,21 @@ const VulnerabilityException* find_exception(const VulnerabilityRules& rules, st
   return nullptr;
 }
 
-std::string describe_vulnerability(const Vulnerability& v, Severity s) {
-  std::string out = v.id + " (";
-  Severity raw = severity_from_string(v.severity);
-  out += raw == Severity::Unknown ? "unknown severity, treated as critical"
-                                  : std::string(to_string(s));
-  out += ")";
-  if (!v.package.empty()) out += " in " + v.package;
-  if (!v.installed_version.empty()) out += " " + v.installed_version;
-  return out;
+// "CVE-2023-0464 (high) in openssl 3.0.11-1~deb12u1"
+void describe_vulnerability(std::string& out, const Vulnerability& v, Severity s) {
+  bool unknown = severity_from_string(v.severity) == Severity::Unknown;
+  out.append(v.id).append(" (");
+  out.append(unknown ? std::string_view("unknown severity, treated as critical") : to_string(s));
+  out.append(")");
+  if (!v.package.empty()) out.append(" in ").append(v.package);
+  if (!v.installed_version.empty()) out.append(" ").append(v.installed_version);
 }
 
-std::string fix_note(const Vulnerability& v) {
-  return v.fixed_version.empty() ? "; no fix available" : "; fixed in " + v.fixed_version;
+void fix_note(std::string& out, const Vulnerability& v) {
+  if (v.fixed_version.empty())
+    out.append("; no fix available");
+  else
+    out.append("; fixed in ").append(v.fixed_version);
 }
 
 std::string format_day(std::chrono::sys_days day) {
@@ -447,10 +483,13 @@ void check_vulnerabilities(const Manifest& m, Context& ctx, Emitter& e) {
     for (uint32_t i : ctx.on_some_deny_list) {
       const Vulnerability& v = vulns[i];
       if (on_deny_list(v)) {
-        e.add("vulnerabilities.deny",
-              v.id + (v.package.empty() ? "" : " in " + v.package) +
-                  (v.installed_version.empty() ? "" : " " + v.installed_version) +
-                  " is on the deny list of " + m.name + " (vulnerabilities.deny)");
+        e.add("vulnerabilities.deny", [&] {
+          std::string msg = v.id;
+          if (!v.package.empty()) msg.append(" in ").append(v.package);
+          if (!v.installed_version.empty()) msg.append(" ").append(v.installed_version);
+          msg.append(cat(" is on the deny list of ", m.name, " (vulnerabilities.deny)"));
+          return msg;
+        });
       }
     }
   }
@@ -462,15 +501,19 @@ void check_vulnerabilities(const Manifest& m, Context& ctx, Emitter& e) {
     if (ctx.severity[i] <= limit) continue;
     if (rules.only_fixed && v.fixed_version.empty()) continue;
     if (ctx.denied_somewhere(i) && on_deny_list(v)) continue;  // already reported
-    std::string expired;
-    if (const VulnerabilityException* ex = find_exception(rules, v.id)) {
-      if (!ex->expires || ctx.req.now < *ex->expires + std::chrono::days{1}) continue;
-      expired = "; its exception (" + ex->reason + ") expired on " + format_day(*ex->expires);
-    }
-    e.add("vulnerabilities.maxSeverity",
-          describe_vulnerability(v, ctx.severity[i]) + " exceeds the maximum severity " +
-              std::string(to_string(limit)) + " of " + m.name + " (vulnerabilities.maxSeverity)" +
-              fix_note(v) + expired);
+    const VulnerabilityException* ex = find_exception(rules, v.id);
+    if (ex && (!ex->expires || ctx.req.now < *ex->expires + std::chrono::days{1})) continue;
+    e.add("vulnerabilities.maxSeverity", [&] {
+      std::string msg;
+      msg.reserve(192);
+      describe_vulnerability(msg, v, ctx.severity[i]);
+      msg.append(" exceeds the maximum severity ").append(to_string(limit));
+      msg.append(" of ").append(m.name).append(" (vulnerabilities.maxSeverity)");
+      fix_note(msg, v);
+      if (ex)
+        msg.append(cat("; its exception (", ex->reason, ") expired on ", format_day(*ex->expires)));
+      return msg;
+    });
   }
 }
 

@@ -112,6 +112,9 @@ bool Glob::matches(std::string_view text) const {
     case Shape::PrefixStar:
       return text.starts_with(affix_) && text.find('/', affix_.size()) == std::string_view::npos;
     case Shape::SuffixAfterAny:
+      // Last byte first: most paths fail it without a memcmp call.
+      if (text.empty()) return affix_.size() == 1;  // "**/" matches ""
+      if (text.back() != affix_.back()) return false;
       return text.ends_with(affix_) || text == std::string_view(affix_).substr(1);
     case Shape::General:
       return match_general(text);
@@ -159,8 +162,9 @@ std::shared_ptr<const Glob::BitTables> Glob::build_tables() const {
 
 bool Glob::match_general(std::string_view text) const {
   // Most candidates fail these; the NFA only runs on plausible ones.
-  if (text.size() < min_length_ || !text.starts_with(literal_prefix()) ||
-      !text.ends_with(suffix_) || text.find(infix_) == std::string_view::npos)
+  if (text.size() < min_length_ || (!suffix_.empty() && text.back() != suffix_.back()) ||
+      !text.starts_with(literal_prefix()) || !text.ends_with(suffix_) ||
+      text.find(infix_) == std::string_view::npos)
     return false;
   return tables_ ? run_bit_parallel(text) : run_wide(text);
 }
