@@ -45,3 +45,17 @@ bool reversed_less(std::string_view a, std::string_view b);
 Severity effective_severity(std::string_view severity);
 
 }  // namespace portcullis::policy
+
+namespace portcullis::policy {
+
+// Facts with their index, for caches that keep both:
+//   auto prepared = std::make_shared<const PreparedFacts>(std::move(facts));
+//   request.facts = &prepared->facts;
+//   request.facts_index = &prepared->index;
+struct PreparedFacts {
+  explicit PreparedFacts(ImageFacts f) : facts(std::move(f)), index(FactsIndex::build(facts)) {}
+  ImageFacts facts;
+  FactsIndex index;
+};
+
+}  // namespace portcullis::policy

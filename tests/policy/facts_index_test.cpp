@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 namespace portcullis::policy {
 namespace {
 
@@ -41,6 +43,23 @@ TEST(FactsIndex, SeveritiesAndFit) {
   EXPECT_FALSE(index.fits(other));  // evaluation then ignores the index
   other.content = ContentFacts{};
   EXPECT_FALSE(index.fits(other));
+}
+
+}  // namespace
+}  // namespace portcullis::policy
+
+namespace portcullis::policy {
+namespace {
+
+TEST(PreparedFacts, KeepsFactsAndAMatchingIndex) {
+  ImageFacts f;
+  f.content = ContentFacts{};
+  f.content->files = {{"/a", FileType::Regular, 0644, 1, ""},
+                      {"/b", FileType::Regular, 0644, 1, ""}};
+  auto prepared = std::make_shared<const PreparedFacts>(std::move(f));
+  EXPECT_TRUE(prepared->index.fits(prepared->facts));
+  EXPECT_TRUE(prepared->index.files_sorted);
+  EXPECT_EQ(prepared->index.by_suffix.size(), 2u);
 }
 
 }  // namespace
