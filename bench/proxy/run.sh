@@ -240,7 +240,9 @@ done
 
 # ---------------------------------------------------------------- measurements
 results="$work/results.tsv" # metric <TAB> target <TAB> round <TAB> value
+warnings="$work/warnings.md"
 : >"$results"
+: >"$warnings"
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$results"; }
 
 # One client: bytes/s as curl measures it.
@@ -278,9 +280,13 @@ manifest_wrk() {
   ((c < threads)) && threads="$c" # wrk needs connections >= threads
   wrk -t"$threads" -c"$c" -d3s --latency -H "$manifest_accept" "$u$manifest_path" >"$outf" 2>&1 ||
     { cat "$outf" >&2; die "wrk against $u failed"; }
-  if grep -qE 'Non-2xx|Socket errors' "$outf"; then
+  if grep -q 'Non-2xx' "$outf"; then
     cat "$outf" >&2
-    die "wrk against $u saw errors"
+    die "wrk against $u got error responses"
+  fi
+  # Timeouts under heavy machine load are reported, not fatal.
+  if grep -q 'Socket errors' "$outf"; then
+    echo "- wrk c=$c against $u: $(grep 'Socket errors' "$outf" | sed 's/^ *//')" >>"$warnings"
   fi
   awk '
     function ms(v) {
@@ -345,6 +351,12 @@ median() { # metric target
   awk -F'\t' -v m="$1" -v t="$2" '$1 == m && $2 == t {print $4}' "$results" | sort -g |
     awk '{v[NR] = $1} END { if (NR == 0) exit 1; if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+# min..max over rounds of the per-round ratio portcullis/direct: how much the rounds disagree.
+spread() {
+  awk -F'\t' -v m="$1" '$1 == m && $2 == "portcullis" {p[$3] = $4} $1 == m && $2 == "direct" {d[$3] = $4}
+    END { for (r in p) if (d[r] > 0) { x = p[r] / d[r]; if (lo == "" || x < lo) lo = x; if (hi == "" || x > hi) hi = x }
+          printf "%.2f..%.2f\n", lo, hi }' "$results"
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2fx\n", a / b }'; }
 fmt() { # value kind
   case "$2" in
@@ -386,13 +398,13 @@ report="$work/report.md"
   echo "- nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'): worker_processes auto ($cores workers), access log to a file, HTTP/1.1 keep-alive upstream (keepalive 32); default = proxy_buffering off; tuned = proxy_buffering on, proxy_buffers 32 256k."
   echo "- Load generators (curl, wrk -t2, -t1 at c=1) share the same $cores cores. Manifest: apps/hello:1.0 by tag, $manifest_accept. MB = 10^6 bytes."
   echo
-  echo "| metric | direct | portcullis | nginx-default | nginx-tuned | portcullis/direct | portcullis/nginx-default | portcullis/nginx-tuned | nginx-default/direct | nginx-tuned/direct |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| metric | direct | portcullis | nginx-default | nginx-tuned | portcullis/direct | (per round) | portcullis/nginx-default | portcullis/nginx-tuned | nginx-default/direct | nginx-tuned/direct |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for m in "${metrics[@]}"; do
     k="$(kind "$m")"
     d="${med[$m,direct]}" p="${med[$m,portcullis]}" nd="${med[$m,nginx-default]}" nt="${med[$m,nginx-tuned]}"
     echo "| $(label "$m") | $(fmt "$d" "$k") | $(fmt "$p" "$k") | $(fmt "$nd" "$k") | $(fmt "$nt" "$k") |" \
-      "$(ratio "$p" "$d") | $(ratio "$p" "$nd") | $(ratio "$p" "$nt") | $(ratio "$nd" "$d") | $(ratio "$nt" "$d") |"
+      "$(ratio "$p" "$d") | $(spread "$m") | $(ratio "$p" "$nd") | $(ratio "$p" "$nt") | $(ratio "$nd" "$d") | $(ratio "$nt" "$d") |"
   done
   echo
   added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
@@ -422,6 +434,11 @@ report="$work/report.md"
   done
   echo "| p50 added latency c=1: < 0.3 ms | +$add_p ms | $(pass "$add_p" "<" 0.3) |"
   echo "| peak RSS while streaming 1 GiB: < 64 MB | $hwm_mb MB | $(pass "$hwm_mb" "<" 64) |"
+  if [[ -s "$warnings" ]]; then
+    echo
+    echo "Warnings:"
+    cat "$warnings"
+  fi
 } >"$report"
 
 cat "$report"
