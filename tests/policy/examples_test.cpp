@@ -3,11 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "policy/evaluator.h"
 #include "policy/verdict_format.h"
+#include "tests/policy/test_files.h"
 
 namespace portcullis::policy {
 namespace {
@@ -20,16 +19,10 @@ std::shared_ptr<const ManifestSet> load_examples(std::vector<Diagnostic>* diagno
   ManifestSetBuilder b;
   for (const auto& e : fs::directory_iterator(kDir)) {
     if (e.path().extension() != ".yaml") continue;
-    std::ifstream in(e.path(), std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    b.add(ss.str(), e.path().string());
+    b.add(testing::read_file(e.path()), e.path().string());
   }
   b.resolve_keys([](const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (!in || ss.str().find("BEGIN PUBLIC KEY") == std::string::npos)
+    if (testing::read_file(path).find("BEGIN PUBLIC KEY") == std::string::npos)
       return KeyLoad{"", "not a PEM public key"};
     return KeyLoad{std::string(64, 'c'), ""};
   });

@@ -3,11 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "policy/evaluator.h"
 #include "policy/manifest_set.h"
+#include "tests/policy/test_files.h"
 
 namespace portcullis::policy {
 namespace {
@@ -15,15 +14,10 @@ namespace {
 namespace fs = std::filesystem;
 const fs::path kFacts = fs::path(PORTCULLIS_SOURCE_DIR) / "tests/fixtures/policies/facts";
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::read_file;
 
 TEST(FactsJson, ReadsFixturesAndSortsFiles) {
-  auto facts = parse_facts_json(read(kFacts / "debian-sshd.json"));
+  auto facts = parse_facts_json(read_file(kFacts / "debian-sshd.json"));
   ASSERT_TRUE(facts.ok()) << facts.error();
   ASSERT_TRUE(facts->content);
   const auto& files = facts->content->files;
@@ -45,7 +39,7 @@ TEST(FactsJson, ReadsFixturesAndSortsFiles) {
 TEST(FactsJson, RoundTrips) {
   for (const char* name : {"debian-sshd.json", "clean.json", "assessment-error.json"}) {
     SCOPED_TRACE(name);
-    auto facts = parse_facts_json(read(kFacts / name));
+    auto facts = parse_facts_json(read_file(kFacts / name));
     ASSERT_TRUE(facts.ok()) << facts.error();
     nlohmann::json once = facts_to_json(*facts);
     auto again = facts_from_json(once);
@@ -73,7 +67,7 @@ spec:
   auto set = b.build();
   ASSERT_TRUE(set);
   auto judge = [&](const char* file) {
-    auto facts = parse_facts_json(read(kFacts / file));
+    auto facts = parse_facts_json(read_file(kFacts / file));
     EXPECT_TRUE(facts.ok()) << facts.error();
     EvaluationRequest req;
     req.image = *parse_image_reference("registry.corp.example/apps/api:1.0");

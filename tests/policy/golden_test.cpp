@@ -5,11 +5,10 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "policy/manifest_set.h"
 #include "policy/verdict_format.h"
+#include "tests/policy/test_files.h"
 
 namespace portcullis::policy {
 namespace {
@@ -18,18 +17,13 @@ namespace fs = std::filesystem;
 
 const fs::path kFixtures = fs::path(PORTCULLIS_SOURCE_DIR) / "tests/fixtures/policies";
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::read_file;
 
 // What `portcullis validate` does for one file, with display names relative
 // to the fixtures directory so the output does not depend on the checkout.
 std::string validate(const std::string& display_name) {
   ManifestSetBuilder b;
-  b.add(read(kFixtures / display_name), display_name);
+  b.add(read_file(kFixtures / display_name), display_name);
   b.resolve_keys([](const std::string& path) {
     if (fs::exists(kFixtures / path)) return KeyLoad{"fingerprint", ""};
     return KeyLoad{"", "No such file or directory"};
@@ -59,7 +53,7 @@ TEST(Golden, BrokenManifestsGiveExactDiagnostics) {
       continue;
     }
     ASSERT_TRUE(fs::exists(expected)) << expected;
-    EXPECT_EQ(got, read(expected));
+    EXPECT_EQ(got, read_file(expected));
   }
 }
 
