@@ -31,6 +31,7 @@ std::string cat(const Parts&... parts) {
 std::string dq(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 std::string join_patterns(const std::vector<Glob>& globs) {
+  if (globs.empty()) return "the list is empty, so nothing is allowed";
   std::string out;
   for (size_t i = 0; i < globs.size(); ++i) {
     if (i == 10) return out + ", ... (" + std::to_string(globs.size() - 10) + " more)";
@@ -41,6 +42,7 @@ std::string join_patterns(const std::vector<Glob>& globs) {
 }
 
 std::string join_repositories(const std::vector<ImageRule>& rules) {
+  if (rules.empty()) return "the list is empty, so nothing is allowed";
   std::string out;
   for (size_t i = 0; i < rules.size(); ++i) {
     if (i == 10) return out + ", ... (" + std::to_string(rules.size() - 10) + " more)";

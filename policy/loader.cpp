@@ -21,6 +21,8 @@ namespace {
 constexpr std::string_view kApiVersion = "portcullis.dev/v1";
 constexpr std::string_view kKind = "TrustManifest";
 constexpr size_t kMaxListItems = 10000;
+// Across a file: YAML aliases let a small file repeat a big list many times.
+constexpr size_t kMaxItemsPerFile = 100000;
 
 std::string dq(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
@@ -199,6 +201,12 @@ class Reader {
       error(node, path, "has more than 10000 items");
       return std::nullopt;
     }
+    items_ += node.size();
+    if (items_ > kMaxItemsPerFile) {
+      if (!over_budget_) error(node, path, "the file has more than 100000 list items in all");
+      over_budget_ = true;
+      return std::nullopt;
+    }
     std::vector<YAML::Node> out;
     for (const auto& item : node) out.push_back(item);
     return out;
@@ -248,6 +256,8 @@ class Reader {
  private:
   std::string file_;
   std::vector<Diagnostic>& diags_;
+  size_t items_ = 0;
+  bool over_budget_ = false;
 };
 
 Scope read_scope(Reader& r, const YAML::Node& node) {

@@ -200,7 +200,13 @@ INSTANTIATE_TEST_SUITE_P(
              manifest("m", "  registries: {deny: ['quay.io']}"),
              image("ghcr.io/x"),
              true,
-             {}}),
+             {}},
+        Case{"empty_allow_list_allows_nothing",
+             manifest("m", "  registries: {allow: []}"),
+             image("ghcr.io/x"),
+             false,
+             {"deny m registries.allow: registry ghcr.io is not in the approved list of m "
+              "(registries.allow): the list is empty, so nothing is allowed"}}),
     [](const auto& info) { return info.param.name; });
 
 const std::string kImages = manifest("tomcat-8.0-only", R"(  images:

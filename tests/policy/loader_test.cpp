@@ -173,6 +173,23 @@ TEST(Loader, HostileInputIsBounded) {
                 .message,
             "file is larger than 4 MiB");
   EXPECT_FALSE(load_manifests("- a\n- b\n", "list.yaml").ok());
+  // Aliases repeating a big list: bounded by a per-file item budget.
+  std::string aliased = R"(apiVersion: portcullis.dev/v1
+kind: TrustManifest
+metadata: {name: aliases}
+spec:
+  scope:
+    clusters: &big [)";
+  for (int i = 0; i < 5000; ++i) aliased += (i ? ",a" : "a") + std::to_string(i);
+  aliased += "]\n  content:\n    deny:\n";
+  for (int i = 0; i < 30; ++i)
+    aliased += "      - {name: r" + std::to_string(i) + ", paths: *big}\n";
+  LoadResult r = load_manifests(aliased, "aliases.yaml");
+  ASSERT_FALSE(r.ok());
+  bool budget = false;
+  for (const Diagnostic& d : r.diagnostics)
+    budget = budget || d.message.find("more than 100000 list items") != std::string::npos;
+  EXPECT_TRUE(budget);
   EXPECT_FALSE(load_manifests("just a string", "scalar.yaml").ok());
 }
 
