@@ -17,6 +17,8 @@ const std::map<std::string, Entry>& commands() {
   static const std::map<std::string, Entry> table = {
       {"serve", {portcullis::cli::serve, "run the daemon (registry proxy, webhook, API)"}},
       {"version", {portcullis::cli::version, "print the version"}},
+      {"validate", {portcullis::cli::validate, "check Trust Manifest files; errors as file:line:col"}},
+      {"check", {portcullis::cli::check, "evaluate an image against the Trust Manifests"}},
   };
   return table;
 }

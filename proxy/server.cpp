@@ -2,12 +2,15 @@
 
 #include <iostream>
 
+#include "proxy/api/policy_handler.h"
 #include "proxy/auth/htpasswd.h"
 #include "proxy/http/router.h"
 #include "proxy/http/session.h"
 #include "proxy/ops/access_log.h"
 #include "proxy/ops/ops_handler.h"
+#include "proxy/registry/pull_gate.h"
 #include "proxy/registry/registry_handler.h"
+#include "proxy/trust/active_policy.h"
 
 namespace portcullis::proxy {
 
@@ -19,16 +22,31 @@ struct Server::Impl {
                   upstream::FetchLimits{config.limits.max_manifest_bytes, config.limits.max_header_bytes,
                                         config.timeouts.header}),
         access_log(config.access_log),
+        policy(config.manifests),
+        gate(policy, config.cluster),
+        policy_api(policy),
         router(metrics),
         ops(
             metrics, [this] { return ready && !tracker.draining(); }, [this] { return tracker.active(); }) {
     if (!config.client_auth.htpasswd.empty())
       htpasswd = std::make_unique<auth::Htpasswd>(auth::Htpasswd::load(config.client_auth.htpasswd));
-    registry = std::make_unique<registry::RegistryHandler>(upstreams, htpasswd.get(), config);
+    registry = std::make_unique<registry::RegistryHandler>(upstreams, htpasswd.get(), config, &gate);
     router.add("/v2/", *registry);
     router.add("/healthz", ops);
     router.add("/readyz", ops);
     router.add("/metrics", ops);
+    router.add("/api/policy", policy_api);
+  }
+
+  // Manifest files are checked for changes every couple of seconds; SIGHUP reloads at once.
+  awaitable<void> watch_policy() {
+    asio::steady_timer timer(ioc);
+    for (;;) {
+      timer.expires_after(std::chrono::seconds(2));
+      auto [ec] = co_await timer.async_wait(nothrow_awaitable);
+      if (ec) co_return;
+      policy.reload_if_changed();
+    }
   }
 
   awaitable<void> accept_loop(tcp::acceptor& acceptor, SessionSettings settings) {
@@ -47,6 +65,9 @@ struct Server::Impl {
   upstream::ConnectionPool pool;
   registry::Upstreams upstreams;
   ops::AccessLog access_log;
+  trust::ActivePolicy policy;
+  registry::PullGate gate;
+  api::PolicyHandler policy_api;
   ops::Metrics metrics;
   SessionTracker tracker;
   Router router;
@@ -102,6 +123,7 @@ void Server::start(unsigned threads) {
     asio::co_spawn(impl.ioc, impl.accept_loop(*acceptor, settings), asio::detached);
     impl.acceptors.push_back(std::move(acceptor));
   }
+  asio::co_spawn(impl.ioc, impl.watch_policy(), asio::detached);
   for (unsigned i = 0; i < std::max(1u, threads); ++i) impl.threads.emplace_back([&impl] { impl.ioc.run(); });
   impl.ready = true;
 }
@@ -131,10 +153,21 @@ void Server::drain_and_stop() {
     if (t.joinable()) t.join();
 }
 
+bool Server::reload_policy() { return impl_->policy.reload(); }
+
 void Server::run_until_signal() {
   asio::io_context signal_ioc;
-  asio::signal_set signals(signal_ioc, SIGTERM, SIGINT);
-  signals.async_wait([](const error_code&, int) {});
+  asio::signal_set signals(signal_ioc, SIGTERM, SIGINT, SIGHUP);
+  std::function<void(const error_code&, int)> on_signal = [&](const error_code& ec, int signo) {
+    if (ec) return;
+    if (signo == SIGHUP) {
+      impl_->policy.reload();
+      signals.async_wait(on_signal);
+      return;
+    }
+    signal_ioc.stop();
+  };
+  signals.async_wait(on_signal);
   signal_ioc.run();
   std::cerr << "portcullis: draining connections\n";
   drain_and_stop();

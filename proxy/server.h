@@ -23,7 +23,9 @@ class Server {
 
   // Stops accepting, lets requests in flight finish (up to the drain timeout), then stops.
   void drain_and_stop();
-  // Blocks until SIGTERM/SIGINT (drains) and returns.
+  // Re-reads the Trust Manifests now (as SIGHUP does); false if they were invalid.
+  bool reload_policy();
+  // Blocks until SIGTERM/SIGINT (drains) and returns; SIGHUP reloads the policy.
   void run_until_signal();
 
  private:

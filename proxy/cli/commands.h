@@ -11,6 +11,8 @@ using Args = std::vector<std::string>;
 
 int serve(const Args& args);
 int version(const Args& args);
+int validate(const Args& args);
+int check(const Args& args);
 
 // Small helpers shared by subcommands.
 bool wants_help(const Args& args);

@@ -25,6 +25,15 @@ awaitable<void> send_response(Exchange& ex, http::response<http::string_body> re
   ex.log.status = res.result_int();
 }
 
+awaitable<void> send_error_json(Exchange& ex, oci::ErrorCode code, std::string_view message,
+                                const nlohmann::json& detail) {
+  http::response<http::string_body> res{static_cast<http::status>(oci::info(code).status), 11};
+  res.set(http::field::content_type, "application/json");
+  res.set("Docker-Distribution-API-Version", "registry/2.0");
+  res.body() = oci::error_body(code, message, detail);
+  co_await send_response(ex, std::move(res));
+}
+
 awaitable<void> send_error(Exchange& ex, oci::ErrorCode code, std::string_view message, std::string_view detail,
                            unsigned status_override) {
   const auto& info = oci::info(code);

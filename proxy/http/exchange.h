@@ -32,6 +32,8 @@ awaitable<void> send_response(Exchange& ex, http::response<http::string_body> re
 // An OCI JSON error body with the table's status (or `status_override`).
 awaitable<void> send_error(Exchange& ex, oci::ErrorCode code, std::string_view message,
                            std::string_view detail = {}, unsigned status_override = 0);
+awaitable<void> send_error_json(Exchange& ex, oci::ErrorCode code, std::string_view message,
+                                const nlohmann::json& detail);
 
 class Handler {
  public:

@@ -25,12 +25,17 @@ const ErrorInfo& info(ErrorCode code) {
   return table[static_cast<int>(code)];
 }
 
-std::string error_body(ErrorCode code, std::string_view message, std::string_view detail) {
+std::string error_body(ErrorCode code, std::string_view message, const nlohmann::json& detail) {
   const auto& i = info(code);
-  nlohmann::json entry = {{"code", i.code},
-                          {"message", message.empty() ? i.default_message : message}};
-  if (!detail.empty()) entry["detail"] = detail;
-  return nlohmann::json{{"errors", nlohmann::json::array({entry})}}.dump();
+  nlohmann::json entry = {{"code", i.code}, {"message", message.empty() ? i.default_message : message}};
+  if (!detail.is_null() && !(detail.is_string() && detail.get_ref<const std::string&>().empty()))
+    entry["detail"] = detail;
+  return nlohmann::json{{"errors", nlohmann::json::array({entry})}}.dump(-1, ' ', false,
+                                                                          nlohmann::json::error_handler_t::replace);
+}
+
+std::string error_body(ErrorCode code, std::string_view message, std::string_view detail) {
+  return error_body(code, message, detail.empty() ? nlohmann::json() : nlohmann::json(std::string(detail)));
 }
 
 }  // namespace portcullis::proxy::oci

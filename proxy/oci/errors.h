@@ -2,6 +2,8 @@
 // JSON error body, as distribution's errcode package keeps it.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <string_view>
 
@@ -35,5 +37,7 @@ const ErrorInfo& info(ErrorCode code);
 
 // {"errors":[{"code":..., "message":..., "detail":...}]}; detail omitted when empty.
 std::string error_body(ErrorCode code, std::string_view message, std::string_view detail = {});
+// The same with structured detail (e.g. the policy reasons as objects).
+std::string error_body(ErrorCode code, std::string_view message, const nlohmann::json& detail);
 
 }  // namespace portcullis::proxy::oci

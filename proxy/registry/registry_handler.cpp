@@ -59,8 +59,8 @@ std::string scopes_for(http::verb method, const oci::Route& route, std::string_v
 }
 
 RegistryHandler::RegistryHandler(Upstreams& upstreams, const auth::Htpasswd* client_auth,
-                                 const config::DaemonConfig& config)
-    : upstreams_(upstreams), client_auth_(client_auth), config_(config) {}
+                                 const config::DaemonConfig& config, PullGate* gate)
+    : upstreams_(upstreams), client_auth_(client_auth), config_(config), gate_(gate) {}
 
 awaitable<bool> RegistryHandler::verify_password(std::string authorization) {
   co_return client_auth_->authenticate(authorization).has_value();
@@ -132,7 +132,24 @@ awaitable<void> RegistryHandler::handle(Exchange& ex) {
   auto target = upstream_target(*route, addressed, url, mount_from);
   Forward fwd{*route, addressed, up, std::move(target),
               scopes_for(ex.request().method(), *route, addressed.repository, mount_from)};
+
+  const auto method = ex.request().method();
+  const bool manifest_read =
+      route->endpoint == Endpoint::Manifest && (method == http::verb::get || method == http::verb::head);
+  if (gate_ && manifest_read) {
+    auto decision = gate_->judge(up.config.name, addressed.repository, route->reference);
+    if (!decision.allowed) {
+      ex.log.decision = "deny:policy";
+      const auto code = decision.invalid_reference ? ErrorCode::NameInvalid : ErrorCode::Denied;
+      co_await send_error_json(ex, code, decision.message, decision.detail);
+      co_return;
+    }
+    ex.log.decision = decision.warnings.empty() ? "allow" : "allow:audit";
+    fwd.warnings = std::move(decision.warnings);
+  }
   co_await forward(ex, fwd);
+  if (gate_ && manifest_read && !fwd.resolved_digest.empty() && !oci::is_digest(route->reference))
+    gate_->remember(up.config.name, addressed.repository, route->reference, fwd.resolved_digest);
 }
 
 awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
@@ -256,6 +273,12 @@ awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
 
   const bool upstream_keep_alive = res.keep_alive();
   strip_hop_by_hop(res);
+  for (const auto& w : fwd.warnings) {
+    std::string quoted;
+    for (char c : w) quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    res.insert(http::field::warning, "299 portcullis \"" + quoted + "\"");
+  }
+  if (res.result() == http::status::ok) fwd.resolved_digest = std::string(res["Docker-Content-Digest"]);
   const auto origin_url = fwd.upstream.origin.url();
   if (auto loc = res.find(http::field::location); loc != res.end())
     res.set(http::field::location, oci::rewrite_location(loc->value(), origin_url, fwd.addressed));

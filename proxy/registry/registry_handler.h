@@ -10,6 +10,7 @@
 #include "proxy/auth/htpasswd.h"
 #include "proxy/http/exchange.h"
 #include "proxy/oci/route.h"
+#include "proxy/registry/pull_gate.h"
 #include "proxy/registry/upstreams.h"
 
 namespace portcullis::proxy::registry {
@@ -20,11 +21,14 @@ struct Forward {
   UpstreamRuntime& upstream;
   boost::urls::url upstream_target;
   std::string scopes;
+  std::vector<std::string> warnings;  // audit findings, sent as Warning headers
+  std::string resolved_digest;         // Docker-Content-Digest of a 200 manifest response
 };
 
 class RegistryHandler : public Handler {
  public:
-  RegistryHandler(Upstreams& upstreams, const auth::Htpasswd* client_auth, const config::DaemonConfig& config);
+  RegistryHandler(Upstreams& upstreams, const auth::Htpasswd* client_auth, const config::DaemonConfig& config,
+                  PullGate* gate);
 
   awaitable<void> handle(Exchange& ex) override;
 
@@ -36,6 +40,7 @@ class RegistryHandler : public Handler {
   Upstreams& upstreams_;
   const auth::Htpasswd* client_auth_;
   const config::DaemonConfig& config_;
+  PullGate* gate_;  // null: no Trust Manifests
   asio::thread_pool bcrypt_pool_{1};
 };
 
