@@ -80,7 +80,7 @@ wait_http() {
 }
 
 # Set through printf -v by free_port, seed_blob and start_nginx.
-reg_port="" blob_digest="" big_digest="" nginx_default="" nginx_tuned=""
+reg_port="" blob_digest="" big_digest="" nginx_default="" nginx_tuned="" nginx_default_pid="" nginx_tuned_pid=""
 
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
 load_at_start="$(load_avg)"
@@ -100,7 +100,8 @@ http:
   addr: 127.0.0.1:$reg_port
 YAML
 docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-pids+=($!)
+registry_pid=$!
+pids+=("$registry_pid")
 direct="http://127.0.0.1:$reg_port"
 wait_http "$direct/v2/" docker-registry
 
@@ -212,10 +213,11 @@ NGINX
   nginx -e "$dir/logs/error.log" -c "$dir/nginx.conf" -p "$dir" -g 'daemon off;' >"$dir/logs/stdout.log" 2>&1 &
   pids+=($!)
   printf -v "$3" '%s' "http://127.0.0.1:$port"
+  printf -v "$4" '%s' "$!"
   wait_http "http://127.0.0.1:$port/v2/" "nginx ($name)"
 }
-start_nginx nginx-default "proxy_buffering off;" nginx_default
-start_nginx nginx-tuned "proxy_buffering on; proxy_buffers 32 256k;" nginx_tuned
+start_nginx nginx-default "proxy_buffering off;" nginx_default nginx_default_pid
+start_nginx nginx-tuned "proxy_buffering on; proxy_buffers 32 256k;" nginx_tuned nginx_tuned_pid
 
 targets=(direct portcullis nginx-default nginx-tuned)
 url_of() {
@@ -225,6 +227,23 @@ url_of() {
     nginx-default) echo "$nginx_default" ;;
     nginx-tuned) echo "$nginx_tuned" ;;
   esac
+}
+
+# CPU time (user+sys, clock ticks) used so far by the process that serves a
+# target: the registry for direct, the proxy alone (nginx: master + workers) otherwise.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu_of() {
+  local total=0 pid
+  case "$1" in
+    direct) total="$(ticks "$registry_pid")" ;;
+    portcullis) total="$(ticks "$portcullis_pid")" ;;
+    nginx-*)
+      local master="$nginx_default_pid"
+      [[ "$1" == nginx-tuned ]] && master="$nginx_tuned_pid"
+      for pid in "$master" $(pgrep -P "$master"); do total=$((total + $(ticks "$pid"))); done
+      ;;
+  esac
+  echo "$total"
 }
 
 # ---------------------------------------------------------------- checks
@@ -274,7 +293,7 @@ blob_eight() {
   awk -v b="$total" -v ns="$((t1 - t0))" 'BEGIN { printf "%.0f\n", b / (ns / 1e9) }'
 }
 
-# wrk at concurrency C: prints "rps p50_ms p99_ms".
+# wrk at concurrency C: prints "rps p50_ms p99_ms requests".
 manifest_wrk() {
   local u="$1" c="$2" threads=2 outf="$work/wrk.out"
   ((c < threads)) && threads="$c" # wrk needs connections >= threads
@@ -296,11 +315,12 @@ manifest_wrk() {
       return v + 0
     }
     $1 == "Requests/sec:" { rps = $2 }
+    $2 == "requests" && $3 == "in" { n = $1 }
     $1 == "50%" { p50 = ms($2) }
     $1 == "99%" { p99 = ms($2) }
     END {
-      if (rps == "" || p50 == "" || p99 == "") exit 1
-      printf "%s %.4f %.4f\n", rps, p50, p99
+      if (rps == "" || p50 == "" || p99 == "" || n == "") exit 1
+      printf "%s %.4f %.4f %s\n", rps, p50, p99, n
     }' "$outf" || { cat "$outf" >&2; die "cannot parse wrk output"; }
 }
 
@@ -316,17 +336,24 @@ for round in $(seq 1 "$rounds"); do
   log "round $round/$rounds (load average $(load_avg))"
   # (Assignments first: a failure inside $(...) only stops the script from an assignment.)
   for t in "${targets[@]}"; do
+    c0="$(cpu_of "$t")"
     v="$(blob_one "$(url_of "$t")")"
+    record cpu_blob1 "$t" "$round" "$(($(cpu_of "$t") - c0))"
     record blob1 "$t" "$round" "$v"
   done
   for t in "${targets[@]}"; do
+    c0="$(cpu_of "$t")"
     v="$(blob_eight "$(url_of "$t")")"
+    record cpu_blob8 "$t" "$round" "$(($(cpu_of "$t") - c0))"
     record blob8 "$t" "$round" "$v"
   done
   for c in "${concurrencies[@]}"; do
     for t in "${targets[@]}"; do
+      c0="$(cpu_of "$t")"
       v="$(manifest_wrk "$(url_of "$t")" "$c")"
-      read -r rps p50 p99 <<<"$v"
+      record "cpu_c$c" "$t" "$round" "$(($(cpu_of "$t") - c0))"
+      read -r rps p50 p99 n <<<"$v"
+      record "req_c$c" "$t" "$round" "$n"
       record "rps_c$c" "$t" "$round" "$rps"
       record "p50_c$c" "$t" "$round" "$p50"
       record "p99_c$c" "$t" "$round" "$p99"
@@ -356,6 +383,13 @@ spread() {
   awk -F'\t' -v m="$1" '$1 == m && $2 == "portcullis" {p[$3] = $4} $1 == m && $2 == "direct" {d[$3] = $4}
     END { for (r in p) if (d[r] > 0) { x = p[r] / d[r]; if (lo == "" || x < lo) lo = x; if (hi == "" || x > hi) hi = x }
           printf "%.2f..%.2f\n", lo, hi }' "$results"
+}
+# Summed CPU over rounds per unit of work: per = bytes per run, or "req" for wrk request counts.
+cost_of() { # metric target per scale
+  awk -F'\t' -v m="$1" -v t="$2" -v per="$3" -v scale="$4" -v hz="$(getconf CLK_TCK)" '
+    $2 == t && $1 == "cpu_" m { cpu += $4; runs++ }
+    $2 == t && $1 == "req_" m { work += $4 }
+    END { if (per != "req") work = runs * per; if (work > 0) printf "%.0f\n", cpu / hz * scale / work; else print "n/a" }' "$results"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2fx\n", a / b }'; }
 fmt() { # value kind
@@ -411,6 +445,24 @@ report="$work/report.md"
   add_p="$(added "${med[p50_c1,portcullis]}" "${med[p50_c1,direct]}")"
   add_nd="$(added "${med[p50_c1,nginx-default]}" "${med[p50_c1,direct]}")"
   add_nt="$(added "${med[p50_c1,nginx-tuned]}" "${med[p50_c1,direct]}")"
+  echo "CPU cost of the serving process (user+sys summed over all rounds; 1 tick = 1/$(getconf CLK_TCK) s): the registry for direct, the proxy alone for the others. Less sensitive to machine load than times."
+  echo
+  echo "| work | direct (registry) | portcullis | nginx-default | nginx-tuned | portcullis/nginx-default | portcullis/nginx-tuned |"
+  echo "|---|---|---|---|---|---|---|"
+  for m in blob1 blob8 c1 c16 c64; do
+    case "$m" in
+      blob1) what="blob GET, 1 client: CPU ms per GB"; per=$((blob_size)) scale=1e12 ;;
+      blob8) what="blob GET, 8 clients: CPU ms per GB"; per=$((8 * blob_size)) scale=1e12 ;;
+      *) what="manifest GET ${m/c/c=}: CPU us per request"; per=req scale=1e6 ;;
+    esac
+    declare -A cost=()
+    for t in "${targets[@]}"; do
+      cost[$t]="$(cost_of "$m" "$t" "$per" "$scale")"
+    done
+    echo "| $what | ${cost[direct]} | ${cost[portcullis]} | ${cost[nginx-default]} | ${cost[nginx-tuned]} |" \
+      "$(ratio "${cost[portcullis]}" "${cost[nginx-default]}") | $(ratio "${cost[portcullis]}" "${cost[nginx-tuned]}") |"
+  done
+  echo
   echo "| p50 added latency at c=1 (median p50 minus direct median p50) | portcullis | nginx-default | nginx-tuned |"
   echo "|---|---|---|---|"
   echo "| manifest GET, vs direct $(fmt "${med[p50_c1,direct]}" ms) | +$add_p ms | +$add_nd ms | +$add_nt ms |"
