@@ -336,22 +336,25 @@ for round in $(seq 1 "$rounds"); do
   log "round $round/$rounds (load average $(load_avg))"
   # (Assignments first: a failure inside $(...) only stops the script from an assignment.)
   for t in "${targets[@]}"; do
-    c0="$(cpu_of "$t")"
+    c0="$(cpu_of "$t")" r0="$(ticks "$registry_pid")"
     v="$(blob_one "$(url_of "$t")")"
     record cpu_blob1 "$t" "$round" "$(($(cpu_of "$t") - c0))"
+    record rcpu_blob1 "$t" "$round" "$(($(ticks "$registry_pid") - r0))"
     record blob1 "$t" "$round" "$v"
   done
   for t in "${targets[@]}"; do
-    c0="$(cpu_of "$t")"
+    c0="$(cpu_of "$t")" r0="$(ticks "$registry_pid")"
     v="$(blob_eight "$(url_of "$t")")"
     record cpu_blob8 "$t" "$round" "$(($(cpu_of "$t") - c0))"
+    record rcpu_blob8 "$t" "$round" "$(($(ticks "$registry_pid") - r0))"
     record blob8 "$t" "$round" "$v"
   done
   for c in "${concurrencies[@]}"; do
     for t in "${targets[@]}"; do
-      c0="$(cpu_of "$t")"
+      c0="$(cpu_of "$t")" r0="$(ticks "$registry_pid")"
       v="$(manifest_wrk "$(url_of "$t")" "$c")"
       record "cpu_c$c" "$t" "$round" "$(($(cpu_of "$t") - c0))"
+      record "rcpu_c$c" "$t" "$round" "$(($(ticks "$registry_pid") - r0))"
       read -r rps p50 p99 n <<<"$v"
       record "req_c$c" "$t" "$round" "$n"
       record "rps_c$c" "$t" "$round" "$rps"
@@ -385,9 +388,9 @@ spread() {
           printf "%.2f..%.2f\n", lo, hi }' "$results"
 }
 # Summed CPU over rounds per unit of work: per = bytes per run, or "req" for wrk request counts.
-cost_of() { # metric target per scale
-  awk -F'\t' -v m="$1" -v t="$2" -v per="$3" -v scale="$4" -v hz="$(getconf CLK_TCK)" '
-    $2 == t && $1 == "cpu_" m { cpu += $4; runs++ }
+cost_of() { # metric target per scale [cpu_ | rcpu_]
+  awk -F'\t' -v m="$1" -v t="$2" -v per="$3" -v scale="$4" -v hz="$(getconf CLK_TCK)" -v kind="${5:-cpu_}" '
+    $2 == t && $1 == kind m { cpu += $4; runs++ }
     $2 == t && $1 == "req_" m { work += $4 }
     END { if (per != "req") work = runs * per; if (work > 0) printf "%.0f\n", cpu / hz * scale / work; else print "n/a" }' "$results"
 }
@@ -425,7 +428,7 @@ report="$work/report.md"
   echo "# Portcullis proxy benchmark"
   echo
   echo "- Machine: $cores cores ($(uname -m)), $(date -u +%Y-%m-%dT%H:%MZ); load average at start $load_at_start, at end $load_at_end."
-  awk -v l="${load_at_start%% *}" -v c="$cores" 'BEGIN { if (l > c) print "- NOTE: load average above the core count at start: other work was running; ratios are more trustworthy than absolute figures." }'
+  awk -v l="${load_at_start%% *}" -v c="$cores" 'BEGIN { if (l > c) print "- NOTE: load average above the core count at start: other work was running. Absolute figures are low, and a proxied target can even beat direct (its extra process wins a bigger share of the CPU from the other work); trust the CPU-cost table more than the time ratios." }'
   echo "- Rounds: $rounds, interleaved direct, portcullis, nginx-default, nginx-tuned per measurement; figures are medians over rounds."
   echo "- Upstream: docker-registry $(docker-registry --version 2>/dev/null | awk '{print $3}') on loopback, filesystem storage, inmemory blob descriptor cache, info-level logs to a file."
   echo "- Portcullis: $(basename "$binary") ($("$binary" version 2>/dev/null || echo '?')), max(2, cores) = $((cores > 2 ? cores : 2)) I/O threads, access log to a file, defaultUpstream addressing."
@@ -447,20 +450,22 @@ report="$work/report.md"
   add_nt="$(added "${med[p50_c1,nginx-tuned]}" "${med[p50_c1,direct]}")"
   echo "CPU cost of the serving process (user+sys summed over all rounds; 1 tick = 1/$(getconf CLK_TCK) s): the registry for direct, the proxy alone for the others. Less sensitive to machine load than times."
   echo
-  echo "| work | direct (registry) | portcullis | nginx-default | nginx-tuned | portcullis/nginx-default | portcullis/nginx-tuned |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| work | direct (registry) | portcullis | nginx-default | nginx-tuned | portcullis/nginx-default | portcullis/nginx-tuned | registry behind direct / portcullis / nginx-default / nginx-tuned |"
+  echo "|---|---|---|---|---|---|---|---|"
   for m in blob1 blob8 c1 c16 c64; do
     case "$m" in
       blob1) what="blob GET, 1 client: CPU ms per GB"; per=$((blob_size)) scale=1e12 ;;
       blob8) what="blob GET, 8 clients: CPU ms per GB"; per=$((8 * blob_size)) scale=1e12 ;;
       *) what="manifest GET ${m/c/c=}: CPU us per request"; per=req scale=1e6 ;;
     esac
-    declare -A cost=()
+    declare -A cost=() rcost=()
     for t in "${targets[@]}"; do
       cost[$t]="$(cost_of "$m" "$t" "$per" "$scale")"
+      rcost[$t]="$(cost_of "$m" "$t" "$per" "$scale" rcpu_)"
     done
     echo "| $what | ${cost[direct]} | ${cost[portcullis]} | ${cost[nginx-default]} | ${cost[nginx-tuned]} |" \
-      "$(ratio "${cost[portcullis]}" "${cost[nginx-default]}") | $(ratio "${cost[portcullis]}" "${cost[nginx-tuned]}") |"
+      "$(ratio "${cost[portcullis]}" "${cost[nginx-default]}") | $(ratio "${cost[portcullis]}" "${cost[nginx-tuned]}") |" \
+      "${rcost[direct]} / ${rcost[portcullis]} / ${rcost[nginx-default]} / ${rcost[nginx-tuned]} |"
   done
   echo
   echo "| p50 added latency at c=1 (median p50 minus direct median p50) | portcullis | nginx-default | nginx-tuned |"
