@@ -84,6 +84,7 @@ reg_port="" blob_digest="" big_digest="" nginx_default="" nginx_tuned="" nginx_d
 
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
 load_at_start="$(load_avg)"
+load_seen="${load_at_start%% *}" # 1-minute load averages sampled at start, each round, end
 cores="$(nproc)"
 
 # ---------------------------------------------------------------- upstream
@@ -333,7 +334,9 @@ for t in "${targets[@]}"; do
 done
 
 for round in $(seq 1 "$rounds"); do
-  log "round $round/$rounds (load average $(load_avg))"
+  load_now="$(load_avg)"
+  load_seen+=" ${load_now%% *}"
+  log "round $round/$rounds (load average $load_now)"
   # (Assignments first: a failure inside $(...) only stops the script from an assignment.)
   for t in "${targets[@]}"; do
     c0="$(cpu_of "$t")" r0="$(ticks "$registry_pid")"
@@ -375,6 +378,7 @@ read -r code size <<<"$r"
 hwm_kb="$(awk '$1 == "VmHWM:" {print $2}' "/proc/$portcullis_pid/status")"
 rss_end_kb="$(awk '$1 == "VmRSS:" {print $2}' "/proc/$portcullis_pid/status")"
 load_at_end="$(load_avg)"
+load_seen+=" ${load_at_end%% *}"
 
 # ---------------------------------------------------------------- report
 median() { # metric target
@@ -427,8 +431,9 @@ report="$work/report.md"
 {
   echo "# Portcullis proxy benchmark"
   echo
-  echo "- Machine: $cores cores ($(uname -m)), $(date -u +%Y-%m-%dT%H:%MZ); load average at start $load_at_start, at end $load_at_end."
-  awk -v l="${load_at_start%% *}" -v c="$cores" 'BEGIN { if (l > c) print "- NOTE: load average above the core count at start: other work was running. Absolute figures are low, and a proxied target can even beat direct (its extra process wins a bigger share of the CPU from the other work); trust the CPU-cost table more than the time ratios." }'
+  load_max="$(tr ' ' '\n' <<<"$load_seen" | sort -g | tail -n1)"
+  echo "- Machine: $cores cores ($(uname -m)), $(date -u +%Y-%m-%dT%H:%MZ); load average at start $load_at_start, at end $load_at_end; 1-minute load at start, each round, end: $load_seen."
+  awk -v l="$load_max" -v c="$cores" 'BEGIN { if (l > c) print "- NOTE: load average above the core count during the run: other work was running. Absolute figures are low, and a proxied target can even beat direct (its extra process wins a bigger share of the CPU from the other work); trust the CPU-cost table more than the time ratios." }'
   echo "- Rounds: $rounds, interleaved direct, portcullis, nginx-default, nginx-tuned per measurement; figures are medians over rounds."
   echo "- Upstream: docker-registry $(docker-registry --version 2>/dev/null | awk '{print $3}') on loopback, filesystem storage, inmemory blob descriptor cache, info-level logs to a file."
   echo "- Portcullis: $(basename "$binary") ($("$binary" version 2>/dev/null || echo '?')), max(2, cores) = $((cores > 2 ? cores : 2)) I/O threads, access log to a file, defaultUpstream addressing."
