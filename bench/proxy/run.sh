@@ -23,7 +23,7 @@ while (($#)); do
     --quick) rounds=2 ;;
     --rounds) rounds="$2"; shift ;;
     --out) out="$2"; shift ;;
-    -h | --help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "unknown option: $1" >&2; exit 2 ;;
     *) binary="$1" ;;
   esac
