@@ -1,5 +1,7 @@
 #include "proxy/http/session.h"
 
+#include <array>
+
 #include "proxy/http/buffer_pool.h"
 
 namespace portcullis::proxy {
@@ -57,7 +59,20 @@ awaitable<void> reject_unparsed(FlexStream& stream, http::status status, std::st
   res.keep_alive(false);
   res.prepare_payload();
   stream.lowest().expires_after(timeout);
-  co_await http::async_write(stream, res, nothrow_awaitable);
+  auto [wec, wn] = co_await http::async_write(stream, res, nothrow_awaitable);
+  if (wec || stream.is_tls()) co_return;
+  // Lingering close: stop sending, then read and drop what the client is still
+  // sending (bounded), so our response is not lost to a reset.
+  error_code ignored;
+  stream.lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+  std::array<char, 16 * 1024> sink;
+  size_t drained = 0;
+  stream.lowest().expires_after(std::chrono::seconds(2));
+  while (drained < (1u << 20)) {
+    auto [rec, rn] = co_await stream.async_read_some(asio::buffer(sink), nothrow_awaitable);
+    if (rec) break;
+    drained += rn;
+  }
 }
 
 BufferPool& relay_buffers(size_t size) {

@@ -21,6 +21,13 @@ class RawConnection {
 
   void send(std::string_view bytes) { boost::asio::write(socket_, boost::asio::buffer(bytes)); }
 
+  // For requests the server may reject before reading them all.
+  boost::system::error_code try_send(std::string_view bytes) {
+    boost::system::error_code ec;
+    boost::asio::write(socket_, boost::asio::buffer(bytes), ec);
+    return ec;
+  }
+
   // Each byte in its own write (and TCP segment): the server must reassemble.
   void send_fragmented(std::string_view bytes) {
     for (char c : bytes) {
