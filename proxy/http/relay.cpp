@@ -1,5 +1,7 @@
 #include "proxy/http/relay.h"
 
+#include "proxy/http/splice_relay.h"
+
 namespace portcullis::proxy {
 namespace {
 
@@ -106,6 +108,16 @@ awaitable<RelayResult> relay_message(FlexStream& src, beast::flat_buffer& src_bu
     dst.lowest().expires_after(timeouts.write);
     auto [ec, n] = co_await http::async_write_header(dst, sr, nothrow_awaitable);
     if (ec) co_return RelayResult{{}, ec, 0};
+    if (!src.is_tls() && !dst.is_tls() && splice_supported()) {
+      // Body bytes that arrived with the header go first, the rest never leaves the kernel.
+      RelayResult head;
+      const auto already = std::min<uint64_t>(*length, src_buffer.size());
+      if (already > 0) head = co_await relay_fixed_length(src, src_buffer, already, dst, buffer, timeouts);
+      if (!head.ok()) co_return head;
+      auto rest = co_await splice_fixed_length(src.lowest().socket(), dst.lowest().socket(), *length - already, timeouts);
+      rest.bytes += head.bytes;
+      co_return rest;
+    }
     co_return co_await relay_fixed_length(src, src_buffer, *length, dst, buffer, timeouts);
   }
   http::parser<isRequest, http::buffer_body> body_parser{std::move(header_parser)};
