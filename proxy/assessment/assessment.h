@@ -40,9 +40,9 @@ struct IndexChild {
 struct ManifestSummary {
   ManifestKind kind = ManifestKind::unknown;  // unknown: the manifest could not be parsed
   std::string media_type;
-  Descriptor config;                // image
-  std::vector<Descriptor> layers;   // image, in order
-  std::vector<IndexChild> children; // index
+  Descriptor config;                 // image
+  std::vector<Descriptor> layers;    // image, in order
+  std::vector<IndexChild> children;  // index
   bool operator==(const ManifestSummary&) const = default;
 
   // The digests this manifest makes pullable: config and layers, or children.

@@ -92,7 +92,7 @@ Result<RunResult> Run::run(store::ManifestIngester* manifests) {
     return content_error("the upstream served manifest bytes that do not match " + digest_, false);
 
   auto parsed = parse_manifest(m->bytes, m->media_type, limits_.manifest);
-  if (!parsed) return content_error("manifest " + digest_ + ": " + parsed.error());
+  if (!parsed) return content_error("manifest " + digest_ + ": " + parsed.error().message);
   result_.assessment.manifest = std::move(*parsed);
   const ManifestSummary& summary = result_.assessment.manifest;
 
@@ -114,7 +114,8 @@ Result<RunResult> Run::run(store::ManifestIngester* manifests) {
 std::optional<Result<RunResult>> Run::check_config() {
   const Descriptor& config = result_.assessment.manifest.config;
   const std::string label = "image config " + config.digest;
-  if (config.media_type != media_types::kOciConfig && config.media_type != media_types::kDockerConfig)
+  if (config.media_type != media_types::kOciConfig &&
+      config.media_type != media_types::kDockerConfig)
     return content_error("manifest " + digest_ + " is not a container image (config media type \"" +
                          config.media_type.substr(0, 128) + "\")");
   if (config.size > limits_.max_config_bytes)
@@ -149,12 +150,14 @@ Result<RunResult> Run::inspect_layers() {
   const auto& layers = result_.assessment.manifest.layers;
   scanner::ImageInspector inspector(limits_.scanner);
   // One byte over the scanner's own limit, so that limit (with its message) fires first.
-  const uint64_t max_blob = limits_.scanner.max_compressed_bytes == std::numeric_limits<uint64_t>::max()
-                                ? limits_.scanner.max_compressed_bytes
-                                : limits_.scanner.max_compressed_bytes + 1;
+  const uint64_t max_blob =
+      limits_.scanner.max_compressed_bytes == std::numeric_limits<uint64_t>::max()
+          ? limits_.scanner.max_compressed_bytes
+          : limits_.scanner.max_compressed_bytes + 1;
   for (size_t i = 0; i < layers.size(); ++i) {
     const Descriptor& layer = layers[i];
-    const std::string position = "layer " + std::to_string(i + 1) + " of " + std::to_string(layers.size());
+    const std::string position =
+        "layer " + std::to_string(i + 1) + " of " + std::to_string(layers.size());
     auto source = reader_.blob(repository_, layer.digest, max_blob);
     if (!source) return upstream_error(source.error(), position + " (" + layer.digest + ")");
     TrackingSource tracked(**source);
@@ -178,9 +181,11 @@ Result<RunResult> run_assessment(RegistryReader& reader, std::string_view reposi
                                  std::string_view digest, const RunLimits& limits,
                                  store::ManifestIngester* manifests) {
   if (!is_valid_repository(repository))
-    return make_error(Errc::invalid, "malformed repository name \"" + std::string(repository.substr(0, 256)) + "\"");
+    return make_error(Errc::invalid, "malformed repository name \"" +
+                                         std::string(repository.substr(0, 256)) + "\"");
   if (!is_valid_digest(digest))
-    return make_error(Errc::invalid, "malformed manifest digest \"" + std::string(digest.substr(0, 256)) + "\"");
+    return make_error(Errc::invalid,
+                      "malformed manifest digest \"" + std::string(digest.substr(0, 256)) + "\"");
   return Run(reader, repository, digest, limits).run(manifests);
 }
 

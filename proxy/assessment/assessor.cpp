@@ -7,7 +7,9 @@
 
 namespace portcullis::proxy::assessment {
 
-std::string default_facts_revision() { return std::string(scanner::kScannerRevision) + "|novulndb"; }
+std::string default_facts_revision() {
+  return std::string(scanner::kScannerRevision) + "|novulndb";
+}
 
 // An async caller's completion handler, completed once on its own executor.
 class Assessor::Waiter {
@@ -58,7 +60,8 @@ std::string flight_key(std::string_view upstream_key, std::string_view digest) {
 
 }  // namespace
 
-Assessor::Assessor(store::FactsStore& facts, store::ManifestStore& manifests, AssessorOptions options)
+Assessor::Assessor(store::FactsStore& facts, store::ManifestStore& manifests,
+                   AssessorOptions options)
     : facts_(facts),
       manifests_(manifests),
       options_(std::move(options)),
@@ -70,6 +73,9 @@ Assessor::~Assessor() {
     stopping_ = true;
   }
   pool_.join();
+  // Blocking callers woken by the last runs must leave before the members go.
+  std::unique_lock lock(mutex_);
+  done_.wait(lock, [&] { return sync_waiters_ == 0; });
 }
 
 AssessorStats Assessor::stats() const {
@@ -135,9 +141,8 @@ std::shared_ptr<Assessor::Flight> Assessor::join_or_start(std::string_view upstr
     return flight;
   }
   flights_.emplace(key, flight);
-  asio::post(pool_, [this, flight, repository = std::string(repository), reader = std::move(reader)] {
-    execute(flight, repository, *reader);
-  });
+  asio::post(pool_, [this, flight, repository = std::string(repository),
+                     reader = std::move(reader)] { execute(flight, repository, *reader); });
   return flight;
 }
 
@@ -148,7 +153,8 @@ void Assessor::execute(const std::shared_ptr<Flight>& flight, const std::string&
     std::lock_guard lock(mutex_);
     stopping = stopping_;
   }
-  if (stopping) return finish(flight, make_error(Errc::shutting_down, "the assessor is shutting down"));
+  if (stopping)
+    return finish(flight, make_error(Errc::shutting_down, "the assessor is shutting down"));
   // A run that finished between the caller's cache check and joining stored it.
   if (auto hit = cached(flight->digest)) {
     {
@@ -164,19 +170,23 @@ void Assessor::execute(const std::shared_ptr<Flight>& flight, const std::string&
   finish(flight, run_and_store(repository, flight->digest, reader));
 }
 
-Result<AssessmentPtr> Assessor::run_and_store(const std::string& repository, const std::string& digest,
-                                              RegistryReader& reader) {
+Result<AssessmentPtr> Assessor::run_and_store(const std::string& repository,
+                                              const std::string& digest, RegistryReader& reader) {
   auto run = run_assessment(reader, repository, digest, options_.limits, &manifests_);
   if (!run) return run.error();
   Assessment a = std::move(run->assessment);
   if (run->cacheable) {
     const auto bytes = encode_assessment(a, options_.facts_revision);
     // A failed put (e.g. facts larger than the cap) only costs a later re-assessment.
-    a.cached = facts_.put({digest, options_.facts_revision}, bytes, kFactsEncodingVersion).has_value();
+    a.cached =
+        facts_.put({digest, options_.facts_revision}, bytes, kFactsEncodingVersion).has_value();
   }
-  auto ptr = std::make_shared<const Assessment>(std::move(a));
-  if (ptr->cached) memory_put(digest, ptr);
-  return ptr;
+  if (a.cached) {
+    Assessment hit = a;  // what later callers get: marked as answered from the cache
+    hit.from_cache = true;
+    memory_put(digest, std::make_shared<const Assessment>(std::move(hit)));
+  }
+  return std::make_shared<const Assessment>(std::move(a));
 }
 
 void Assessor::finish(const std::shared_ptr<Flight>& flight, Result<AssessmentPtr> result) {
@@ -187,7 +197,8 @@ void Assessor::finish(const std::shared_ptr<Flight>& flight, Result<AssessmentPt
     flight->result = std::move(result);
     waiters.swap(flight->waiters);
     // Later callers start afresh (a cached outcome is found by its cache check).
-    if (auto it = flights_.find(flight->key); it != flights_.end() && it->second == flight) flights_.erase(it);
+    if (auto it = flights_.find(flight->key); it != flights_.end() && it->second == flight)
+      flights_.erase(it);
   }
   done_.notify_all();
   for (auto& w : waiters) w->complete(flight->result);
@@ -218,15 +229,21 @@ Result<AssessmentPtr> Assessor::assess(std::string_view upstream_key, std::strin
   std::shared_ptr<RegistryReader> borrowed(std::shared_ptr<RegistryReader>(), &reader);
   auto flight = join_or_start(upstream_key, repository, manifest_digest, std::move(borrowed));
   std::unique_lock lock(mutex_);
+  ++sync_waiters_;
   done_.wait(lock, [&] { return flight->done; });
-  return flight->result;
+  auto result = flight->result;
+  // The destructor waits for this (under the lock, so the cv is still alive).
+  if (--sync_waiters_ == 0 && stopping_) done_.notify_all();
+  return result;
 }
 
-awaitable<Result<AssessmentPtr>> Assessor::async_assess(std::string upstream_key, std::string repository,
+awaitable<Result<AssessmentPtr>> Assessor::async_assess(std::string upstream_key,
+                                                        std::string repository,
                                                         std::string manifest_digest,
                                                         std::shared_ptr<RegistryReader> reader) {
   if (!is_valid_digest(manifest_digest)) {
-    Error e = make_error(Errc::invalid, "malformed manifest digest \"" + manifest_digest.substr(0, 256) + "\"");
+    Error e = make_error(Errc::invalid,
+                         "malformed manifest digest \"" + manifest_digest.substr(0, 256) + "\"");
     co_return e;
   }
   if (auto hit = cached(manifest_digest)) {
@@ -239,8 +256,9 @@ awaitable<Result<AssessmentPtr>> Assessor::async_assess(std::string upstream_key
     using Handler = decltype(handler);
     park(flight, std::make_unique<HandlerWaiter<Handler>>(std::move(handler)));
   };
-  auto result = co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Result<AssessmentPtr>)>(
-      initiate, asio::use_awaitable);
+  auto result =
+      co_await asio::async_initiate<const asio::use_awaitable_t<>, void(Result<AssessmentPtr>)>(
+          initiate, asio::use_awaitable);
   co_return result;
 }
 

@@ -52,10 +52,10 @@ struct AssessorOptions {
 };
 
 struct AssessorStats {
-  size_t runs = 0;         // assessments actually executed (registry accessed)
-  size_t joined = 0;       // calls that waited for a run already in flight
-  size_t cache_hits = 0;   // calls answered from the facts cache
-  size_t in_flight = 0;    // runs queued or running now
+  size_t runs = 0;        // assessments actually executed (registry accessed)
+  size_t joined = 0;      // calls that waited for a run already in flight
+  size_t cache_hits = 0;  // calls answered from the facts cache
+  size_t in_flight = 0;   // runs queued or running now
 };
 
 class Assessor {
@@ -93,7 +93,8 @@ class Assessor {
   struct Flight;
 
   std::shared_ptr<Flight> join_or_start(std::string_view upstream_key, std::string_view repository,
-                                        std::string_view digest, std::shared_ptr<RegistryReader> reader);
+                                        std::string_view digest,
+                                        std::shared_ptr<RegistryReader> reader);
   void execute(const std::shared_ptr<Flight>& flight, const std::string& repository,
                RegistryReader& reader);
   Result<AssessmentPtr> run_and_store(const std::string& repository, const std::string& digest,
@@ -111,6 +112,7 @@ class Assessor {
   std::condition_variable done_;
   std::map<std::string, std::shared_ptr<Flight>> flights_;  // upstream_key NUL digest
   bool stopping_ = false;
+  size_t sync_waiters_ = 0;  // blocking assess() calls waiting on done_
   AssessorStats stats_;
 
   std::mutex memory_mutex_;

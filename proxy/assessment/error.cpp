@@ -6,12 +6,18 @@ namespace portcullis::proxy::assessment {
 
 std::string_view to_string(Errc code) {
   switch (code) {
-    case Errc::not_found: return "not found";
-    case Errc::upstream: return "upstream error";
-    case Errc::unauthorized: return "unauthorized";
-    case Errc::too_large: return "too large";
-    case Errc::invalid: return "invalid";
-    case Errc::shutting_down: return "shutting down";
+    case Errc::not_found:
+      return "not found";
+    case Errc::upstream:
+      return "upstream error";
+    case Errc::unauthorized:
+      return "unauthorized";
+    case Errc::too_large:
+      return "too large";
+    case Errc::invalid:
+      return "invalid";
+    case Errc::shutting_down:
+      return "shutting down";
   }
   return "unknown";
 }

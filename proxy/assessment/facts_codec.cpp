@@ -10,9 +10,12 @@ using json = nlohmann::json;
 
 std::string_view kind_name(ManifestKind k) {
   switch (k) {
-    case ManifestKind::image: return "image";
-    case ManifestKind::index: return "index";
-    default: return "unknown";
+    case ManifestKind::image:
+      return "image";
+    case ManifestKind::index:
+      return "index";
+    default:
+      return "unknown";
   }
 }
 
@@ -81,9 +84,9 @@ std::optional<Assessment> decode_assessment(std::string_view bytes) {
       for (const auto& c : m.at("children")) {
         IndexChild child{descriptor_from(c), std::nullopt};
         if (auto p = c.find("platform"); p != c.end())
-          child.platform = Platform{p->at("os").get<std::string>(),
-                                    p->at("architecture").get<std::string>(),
-                                    p->at("variant").get<std::string>()};
+          child.platform =
+              Platform{p->at("os").get<std::string>(), p->at("architecture").get<std::string>(),
+                       p->at("variant").get<std::string>()};
         a.manifest.children.push_back(std::move(child));
       }
     }

@@ -52,16 +52,21 @@ std::string FakeRegistryReader::add_blob(const std::string& repository, std::str
   return digest;
 }
 
-void FakeRegistryReader::set_manifest_error(const std::string& reference, std::optional<Error> error) {
+void FakeRegistryReader::set_manifest_error(const std::string& reference,
+                                            std::optional<Error> error) {
   std::lock_guard lock(mutex_);
-  if (error) manifest_errors_[reference] = *error;
-  else manifest_errors_.erase(reference);
+  if (error)
+    manifest_errors_[reference] = *error;
+  else
+    manifest_errors_.erase(reference);
 }
 
 void FakeRegistryReader::set_blob_error(const std::string& digest, std::optional<Error> error) {
   std::lock_guard lock(mutex_);
-  if (error) blob_errors_[digest] = *error;
-  else blob_errors_.erase(digest);
+  if (error)
+    blob_errors_[digest] = *error;
+  else
+    blob_errors_.erase(digest);
 }
 
 void FakeRegistryReader::hold_blobs() {
@@ -93,15 +98,18 @@ size_t FakeRegistryReader::blob_requests() const {
 }
 
 Result<FetchedManifest> FakeRegistryReader::manifest(std::string_view repository,
-                                                     std::string_view reference, uint64_t max_bytes) {
+                                                     std::string_view reference,
+                                                     uint64_t max_bytes) {
   std::lock_guard lock(mutex_);
   ++manifest_requests_;
-  if (auto e = manifest_errors_.find(std::string(reference)); e != manifest_errors_.end()) return e->second;
+  if (auto e = manifest_errors_.find(std::string(reference)); e != manifest_errors_.end())
+    return e->second;
   auto it = manifests_.find({std::string(repository), std::string(reference)});
   if (it == manifests_.end())
     return make_error(Errc::not_found, "manifest " + std::string(reference) + " is unknown");
   if (it->second.bytes.size() > max_bytes)
-    return make_error(Errc::too_large, "manifest is larger than " + std::to_string(max_bytes) + " bytes");
+    return make_error(Errc::too_large,
+                      "manifest is larger than " + std::to_string(max_bytes) + " bytes");
   return it->second;
 }
 

@@ -18,8 +18,8 @@ class FakeRegistryReader final : public RegistryReader {
  public:
   // Serves `bytes` for GET manifests/<digest> (and manifests/<tag> when given);
   // returns the digest.
-  std::string add_manifest(const std::string& repository, std::string bytes,
-                           std::string media_type, const std::string& tag = "");
+  std::string add_manifest(const std::string& repository, std::string bytes, std::string media_type,
+                           const std::string& tag = "");
   // Serves `bytes` as blob `digest` (the sha256 of the bytes when empty, so a
   // wrong digest can be given on purpose); returns the digest.
   std::string add_blob(const std::string& repository, std::string bytes, std::string digest = "");

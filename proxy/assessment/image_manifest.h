@@ -16,8 +16,10 @@ namespace portcullis::proxy::assessment {
 namespace media_types {
 inline constexpr std::string_view kOciManifest = "application/vnd.oci.image.manifest.v1+json";
 inline constexpr std::string_view kOciIndex = "application/vnd.oci.image.index.v1+json";
-inline constexpr std::string_view kDockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
-inline constexpr std::string_view kDockerList = "application/vnd.docker.distribution.manifest.list.v2+json";
+inline constexpr std::string_view kDockerManifest =
+    "application/vnd.docker.distribution.manifest.v2+json";
+inline constexpr std::string_view kDockerList =
+    "application/vnd.docker.distribution.manifest.list.v2+json";
 inline constexpr std::string_view kOciConfig = "application/vnd.oci.image.config.v1+json";
 inline constexpr std::string_view kDockerConfig = "application/vnd.docker.container.image.v1+json";
 }  // namespace media_types
@@ -28,12 +30,15 @@ struct ManifestLimits {
   size_t max_depth = 32;       // JSON nesting
 };
 
-// The summary, or a sentence (without the manifest's name) saying what is wrong.
+// A sentence (without the manifest's name) saying what is wrong.
+struct ManifestProblem {
+  std::string message;
+};
+
 // `content_type` is the response's Content-Type, used only when the manifest
 // has no mediaType field.
-boost::system::result<ManifestSummary, std::string> parse_manifest(std::string_view bytes,
-                                                                   std::string_view content_type,
-                                                                   const ManifestLimits& limits = {});
+boost::system::result<ManifestSummary, ManifestProblem> parse_manifest(
+    std::string_view bytes, std::string_view content_type, const ManifestLimits& limits = {});
 
 // Strips parameters and case: "Application/JSON; charset=utf-8" -> "application/json".
 std::string normalize_media_type(std::string_view content_type);

@@ -3,8 +3,10 @@
 namespace portcullis::proxy::assessment {
 
 asio::io_context* io_context_of(const asio::any_io_executor& executor) {
-  auto& context = asio::query(executor, asio::execution::context);
-  return dynamic_cast<asio::io_context*>(&context);
+  using IoExecutor = asio::io_context::executor_type;
+  if (auto* e = executor.target<IoExecutor>()) return &e->context();
+  if (auto* s = executor.target<asio::strand<IoExecutor>>()) return &s->get_inner_executor().context();
+  return nullptr;
 }
 
 bool on_io_thread(const asio::any_io_executor& executor) {

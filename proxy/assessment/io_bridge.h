@@ -13,7 +13,7 @@
 
 namespace portcullis::proxy::assessment {
 
-// The io_context behind `executor`, when it is one.
+// The io_context behind `executor` (itself or a strand on it), else nullptr.
 asio::io_context* io_context_of(const asio::any_io_executor& executor);
 
 // True when the calling thread is running `executor`'s io_context (blocking

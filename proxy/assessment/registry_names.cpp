@@ -34,7 +34,8 @@ bool is_valid_repository(std::string_view repository) {
   size_t start = 0;
   for (;;) {
     const size_t slash = repository.find('/', start);
-    const auto part = repository.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    const auto part =
+        repository.substr(start, slash == std::string_view::npos ? slash : slash - start);
     if (!is_component(part)) return false;
     if (slash == std::string_view::npos) return true;
     start = slash + 1;
@@ -47,7 +48,8 @@ bool is_valid_tag(std::string_view tag) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
   };
   if (!word(tag.front())) return false;
-  return std::all_of(tag.begin(), tag.end(), [&](char c) { return word(c) || c == '.' || c == '-'; });
+  return std::all_of(tag.begin(), tag.end(),
+                     [&](char c) { return word(c) || c == '.' || c == '-'; });
 }
 
 bool is_valid_digest(std::string_view digest) { return store::check_digest(digest).has_value(); }

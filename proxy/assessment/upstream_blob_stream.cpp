@@ -56,16 +56,20 @@ awaitable<Result<void>> open(BlobStream& s) {
   for (;;) {
     auto authorization = co_await rq.auth->authorization(scopes);
     if (!authorization) {
-      Error e = make_error(Errc::upstream, "authenticating to " + rq.origin.key() + " failed: " +
-                                               authorization.error().message());
+      Error e = make_error(Errc::upstream, "authenticating to " + rq.origin.key() +
+                                               " failed: " + authorization.error().message());
       co_return e;
     }
     // (No co_await inside ?: — GCC 12 miscompiles it.)
-    boost::system::result<upstream::ConnectionPtr> acquired = make_error_code(boost::system::errc::not_connected);
-    if (!stale_retried) acquired = co_await rq.pool->acquire(rq.origin);
-    else acquired = co_await rq.pool->connect(rq.origin);
+    boost::system::result<upstream::ConnectionPtr> acquired =
+        make_error_code(boost::system::errc::not_connected);
+    if (!stale_retried)
+      acquired = co_await rq.pool->acquire(rq.origin);
+    else
+      acquired = co_await rq.pool->connect(rq.origin);
     if (!acquired) {
-      Error e = make_error(Errc::upstream, rq.origin.key() + " could not be reached: " + acquired.error().message());
+      Error e = make_error(
+          Errc::upstream, rq.origin.key() + " could not be reached: " + acquired.error().message());
       co_return e;
     }
     upstream::ConnectionPtr conn = std::move(*acquired);
@@ -81,7 +85,8 @@ awaitable<Result<void>> open(BlobStream& s) {
     header.body_limit(boost::none);
     error_code ec = wec;
     if (!ec) {
-      auto [rec, rn] = co_await http::async_read_header(conn->stream, conn->buffer, header, nothrow_awaitable);
+      auto [rec, rn] =
+          co_await http::async_read_header(conn->stream, conn->buffer, header, nothrow_awaitable);
       ec = rec;
     }
     if (ec) {
@@ -106,7 +111,8 @@ awaitable<Result<void>> open(BlobStream& s) {
       auto next = same_origin_target(rq.origin, s.target, location);
       if (!next || ++redirects > rq.options.max_redirects) {
         conn->stream.abort();
-        const std::string why = next ? "too many redirects" : "a redirect to another origin (not followed)";
+        const std::string why =
+            next ? "too many redirects" : "a redirect to another origin (not followed)";
         Error e = make_error(Errc::upstream, s.what() + ": " + why);
         co_return e;
       }
@@ -121,8 +127,9 @@ awaitable<Result<void>> open(BlobStream& s) {
     }
     if (auto length = header.content_length(); length && *length > rq.max_bytes) {
       conn->stream.abort();
-      Error e = make_error(Errc::too_large, s.what() + ": the blob is " + std::to_string(*length) +
-                                                " bytes, more than " + std::to_string(rq.max_bytes));
+      Error e =
+          make_error(Errc::too_large, s.what() + ": the blob is " + std::to_string(*length) +
+                                          " bytes, more than " + std::to_string(rq.max_bytes));
       co_return e;
     }
     s.conn = std::move(conn);
@@ -152,7 +159,8 @@ awaitable<ChunkResult> pull(std::shared_ptr<BlobStream> sp, size_t want) {
   error_code ec;
   while (parser.get().body().size > 0 && !parser.is_done()) {
     s.conn->stream.lowest().expires_after(s.request.options.idle_timeout);
-    auto [rec, n] = co_await http::async_read_some(s.conn->stream, s.conn->buffer, parser, nothrow_awaitable);
+    auto [rec, n] =
+        co_await http::async_read_some(s.conn->stream, s.conn->buffer, parser, nothrow_awaitable);
     if (rec == http::error::need_buffer) break;  // the chunk is full
     if (rec) {
       ec = rec;
@@ -204,9 +212,11 @@ class UpstreamBlobSource final : public scanner::ByteSource {
       if (stream_->done) return size_t{0};
       if (out.empty()) return size_t{0};
       const size_t want = std::min(out.size(), stream_->chunk.size());
-      auto future = asio::co_spawn(stream_->request.executor, pull(stream_, want), asio::use_future);
+      auto future =
+          asio::co_spawn(stream_->request.executor, pull(stream_, want), asio::use_future);
       Error wait_error;
-      const auto deadline = std::chrono::steady_clock::now() + stream_->request.options.call_deadline;
+      const auto deadline =
+          std::chrono::steady_clock::now() + stream_->request.options.call_deadline;
       auto pulled = wait_on_io(future, stream_->request.executor, deadline, wait_error);
       if (!pulled) return fail(wait_error.message);
       if (!*pulled) return fail(pulled->error().message);

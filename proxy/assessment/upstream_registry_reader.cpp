@@ -10,8 +10,10 @@
 namespace portcullis::proxy::assessment {
 namespace {
 
-awaitable<Result<FetchedManifest>> fetch_manifest(upstream::RegistryAuth& auth, upstream::ConnectionPool& pool,
-                                                  upstream::Origin origin, UpstreamReaderOptions options,
+awaitable<Result<FetchedManifest>> fetch_manifest(upstream::RegistryAuth& auth,
+                                                  upstream::ConnectionPool& pool,
+                                                  upstream::Origin origin,
+                                                  UpstreamReaderOptions options,
                                                   std::string repository, std::string reference,
                                                   uint64_t max_bytes) {
   const std::string target = "/v2/" + repository + "/manifests/" + reference;
@@ -24,8 +26,8 @@ awaitable<Result<FetchedManifest>> fetch_manifest(upstream::RegistryAuth& auth, 
   for (int attempt = 0;; ++attempt) {
     auto authorization = co_await auth.authorization(scopes);
     if (!authorization) {
-      Error e = make_error(Errc::upstream, "authenticating to " + origin.key() + " failed: " +
-                                               authorization.error().message());
+      Error e = make_error(Errc::upstream, "authenticating to " + origin.key() +
+                                               " failed: " + authorization.error().message());
       co_return e;
     }
     http::request<http::string_body> req{http::verb::get, target, 11};
@@ -56,28 +58,35 @@ awaitable<Result<FetchedManifest>> fetch_manifest(upstream::RegistryAuth& auth, 
 }
 
 bool same_host(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
 }
 
 }  // namespace
 
 Error status_error(http::status status, const std::string& what) {
-  const std::string answered = what + ": the upstream answered " + std::to_string(static_cast<int>(status));
+  const std::string answered =
+      what + ": the upstream answered " + std::to_string(static_cast<int>(status));
   switch (status) {
-    case http::status::not_found: return make_error(Errc::not_found, answered + " (not found)");
+    case http::status::not_found:
+      return make_error(Errc::not_found, answered + " (not found)");
     case http::status::unauthorized:
     case http::status::forbidden:
-      return make_error(Errc::unauthorized, answered + " (the configured credentials were refused)");
-    default: return make_error(Errc::upstream, answered);
+      return make_error(Errc::unauthorized,
+                        answered + " (the configured credentials were refused)");
+    default:
+      return make_error(Errc::upstream, answered);
   }
 }
 
-std::optional<std::string> same_origin_target(const upstream::Origin& origin, std::string_view current_target,
+std::optional<std::string> same_origin_target(const upstream::Origin& origin,
+                                              std::string_view current_target,
                                               std::string_view location) {
   auto ref = boost::urls::parse_uri_reference(location);
   if (!ref || location.empty()) return std::nullopt;
-  auto base = boost::urls::parse_uri(origin.url() + std::string(current_target));
+  const std::string base_text = origin.url() + std::string(current_target);  // outlives the view
+  auto base = boost::urls::parse_uri(base_text);
   if (!base) return std::nullopt;
   boost::urls::url dest(*base);
   if (!dest.resolve(*ref)) return std::nullopt;
@@ -92,8 +101,10 @@ std::optional<std::string> same_origin_target(const upstream::Origin& origin, st
   return target;
 }
 
-UpstreamRegistryReader::UpstreamRegistryReader(asio::any_io_executor executor, upstream::Origin origin,
-                                               upstream::RegistryAuth& auth, upstream::ConnectionPool& pool,
+UpstreamRegistryReader::UpstreamRegistryReader(asio::any_io_executor executor,
+                                               upstream::Origin origin,
+                                               upstream::RegistryAuth& auth,
+                                               upstream::ConnectionPool& pool,
                                                UpstreamReaderOptions options)
     : executor_(std::move(executor)),
       origin_(std::move(origin)),
@@ -101,32 +112,36 @@ UpstreamRegistryReader::UpstreamRegistryReader(asio::any_io_executor executor, u
       pool_(pool),
       options_(options) {}
 
-Result<FetchedManifest> UpstreamRegistryReader::manifest(std::string_view repository, std::string_view reference,
+Result<FetchedManifest> UpstreamRegistryReader::manifest(std::string_view repository,
+                                                         std::string_view reference,
                                                          uint64_t max_bytes) {
   if (!is_valid_repository(repository) || !is_valid_reference(reference))
     return make_error(Errc::invalid, "malformed repository or reference");
   if (on_io_thread(executor_))
     return make_error(Errc::upstream, "RegistryReader::manifest called on an I/O thread");
   ++manifest_requests_;
-  auto future = asio::co_spawn(executor_,
-                               fetch_manifest(auth_, pool_, origin_, options_, std::string(repository),
-                                              std::string(reference), max_bytes),
-                               asio::use_future);
+  auto future =
+      asio::co_spawn(executor_,
+                     fetch_manifest(auth_, pool_, origin_, options_, std::string(repository),
+                                    std::string(reference), max_bytes),
+                     asio::use_future);
   Error error;
-  auto result = wait_on_io(future, executor_, std::chrono::steady_clock::now() + options_.call_deadline, error);
+  auto result = wait_on_io(future, executor_,
+                           std::chrono::steady_clock::now() + options_.call_deadline, error);
   if (!result) return error;
   return std::move(*result);
 }
 
-Result<std::unique_ptr<scanner::ByteSource>> UpstreamRegistryReader::blob(std::string_view repository,
-                                                                          std::string_view digest,
-                                                                          uint64_t max_bytes) {
+Result<std::unique_ptr<scanner::ByteSource>> UpstreamRegistryReader::blob(
+    std::string_view repository, std::string_view digest, uint64_t max_bytes) {
   if (!is_valid_repository(repository) || !is_valid_digest(digest))
     return make_error(Errc::invalid, "malformed repository or digest");
-  if (on_io_thread(executor_)) return make_error(Errc::upstream, "RegistryReader::blob called on an I/O thread");
+  if (on_io_thread(executor_))
+    return make_error(Errc::upstream, "RegistryReader::blob called on an I/O thread");
   ++blob_requests_;
-  BlobRequest request{executor_, origin_, &auth_, &pool_, options_, std::string(repository), std::string(digest),
-                      max_bytes};
+  BlobRequest request{
+      executor_,           origin_,  &auth_, &pool_, options_, std::string(repository),
+      std::string(digest), max_bytes};
   return make_upstream_blob_source(std::move(request));
 }
 
