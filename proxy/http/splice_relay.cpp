@@ -33,12 +33,24 @@ class Pipe {
   int fds_[2];
 };
 
-// Waits until `socket` is ready for `what`, or the timeout passes.
-awaitable<error_code> wait_ready(tcp::socket& socket, tcp::socket::wait_type what, std::chrono::milliseconds timeout) {
+// Waits until `socket` is readable (or writable), or the timeout passes.
+// Readability is probed with a 1-byte MSG_PEEK receive, not async_wait: Asio
+// queues a wait without trying it first, and with edge-triggered epoll a
+// readiness edge that came just before would be lost (a stall, or at the end
+// of a body a hang until the timeout). Writes re-arm EPOLLOUT, so a wait is safe.
+awaitable<error_code> wait_ready(tcp::socket& socket, bool for_read, std::chrono::milliseconds timeout) {
   asio::steady_timer timer(socket.get_executor());
   timer.expires_after(timeout);
-  auto ready = socket.async_wait(what, nothrow_awaitable);
+  char probe = 0;
   auto expired = timer.async_wait(nothrow_awaitable);
+  if (for_read) {
+    auto ready = socket.async_receive(asio::buffer(&probe, 1), tcp::socket::message_peek, nothrow_awaitable);
+    auto either = std::move(ready) || std::move(expired);
+    auto result = co_await std::move(either);
+    if (result.index() == 1) co_return make_error_code(beast::error::timeout);
+    co_return std::get<0>(std::get<0>(result));  // EOF shows as readable; splice then reports it
+  }
+  auto ready = socket.async_wait(tcp::socket::wait_write, nothrow_awaitable);
   auto either = std::move(ready) || std::move(expired);
   auto result = co_await std::move(either);
   if (result.index() == 1) co_return make_error_code(beast::error::timeout);
@@ -100,11 +112,11 @@ awaitable<RelayResult> splice_fixed_length(tcp::socket& src, tcp::socket& dst, u
     if (progressed) continue;
     // Nothing moved: wait for the side that blocks us (the destination when the pipe holds data).
     if (in_pipe > 0) {
-      if (auto wec = co_await wait_ready(dst, tcp::socket::wait_write, t.write)) {
+      if (auto wec = co_await wait_ready(dst, false, t.write)) {
         result.write_error = wec;
         co_return result;
       }
-    } else if (auto rec = co_await wait_ready(src, tcp::socket::wait_read, t.idle_read)) {
+    } else if (auto rec = co_await wait_ready(src, true, t.idle_read)) {
       result.read_error = rec;
       co_return result;
     }
