@@ -9,6 +9,7 @@
 #include "proxy/assessment/upstream_registry_reader.h"
 #include "proxy/store/database.h"
 #include "tests/proxy/assessment/published_image.h"
+#include "tests/proxy/assessment/upstream_client.h"
 #include "tests/support/peers.h"
 
 namespace portcullis::proxy::assessment {
@@ -31,56 +32,40 @@ size_t count(const std::vector<AccessLogEntry>& log, std::string_view method,
   return n;
 }
 
-// The daemon's side: an io_context on two threads, the upstream client pieces
-// for one registry, and the stores on LMDB.
+// The daemon's side: the upstream client and the stores on LMDB.
 class Daemon {
  public:
   Daemon(const std::string& registry_url, const std::string& db_path,
          std::optional<upstream::Credentials> credentials = std::nullopt)
-      : pool_(ioc_.get_executor(), std::chrono::seconds(5)),
-        origin_(upstream::parse_origin(registry_url, nullptr).value()),
-        auth_(origin_, std::move(credentials), pool_, upstream::FetchLimits{}),
-        reader_(
-            std::make_shared<UpstreamRegistryReader>(ioc_.get_executor(), origin_, auth_, pool_)),
+      : client_(registry_url, std::move(credentials)),
         db_(store::Database::open(
             {.path = db_path, .map_size = 256u << 20, .sync = store::SyncMode::none})),
         facts_(store::make_lmdb_facts_store(db_, {})),
         manifests_(store::make_lmdb_manifest_store(db_, {})),
-        assessor_(std::make_unique<Assessor>(*facts_, *manifests_)) {
-    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { ioc_.run(); });
-  }
-  ~Daemon() {
-    assessor_.reset();  // before the io_context its callers run on
-    work_.reset();
-    ioc_.stop();
-    for (auto& t : threads_) t.join();
-  }
+        assessor_(std::make_unique<Assessor>(*facts_, *manifests_)) {}
+  ~Daemon() { assessor_.reset(); }  // before the io_context its callers run on
 
   // The proxy's way in: a coroutine on the I/O threads.
   Result<AssessmentPtr> assess(const std::string& repository, const std::string& digest) {
     auto future = asio::co_spawn(
-        ioc_, assessor_->async_assess("upstream", repository, digest, reader_), asio::use_future);
+        client_.ioc(),
+        assessor_->async_assess("upstream", repository, digest, client_.shared_reader()),
+        asio::use_future);
     return future.get();
   }
 
-  UpstreamRegistryReader& reader() { return *reader_; }
-  upstream::ConnectionPool& pool() { return pool_; }
-  upstream::RegistryAuth& auth() { return auth_; }
+  UpstreamRegistryReader& reader() { return client_.reader(); }
+  upstream::ConnectionPool& pool() { return client_.pool(); }
+  upstream::RegistryAuth& auth() { return client_.auth(); }
   Assessor& assessor() { return *assessor_; }
   store::ManifestStore& manifests() { return *manifests_; }
 
  private:
-  asio::io_context ioc_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(ioc_);
-  upstream::ConnectionPool pool_;
-  upstream::Origin origin_;
-  upstream::RegistryAuth auth_;
-  std::shared_ptr<UpstreamRegistryReader> reader_;
+  testing::UpstreamClient client_;
   std::shared_ptr<store::Database> db_;
   std::unique_ptr<store::FactsStore> facts_;
   std::unique_ptr<store::ManifestStore> manifests_;
   std::unique_ptr<Assessor> assessor_;
-  std::vector<std::thread> threads_;
 };
 
 class AssessmentE2E : public ::testing::Test {
