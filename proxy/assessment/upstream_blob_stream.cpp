@@ -14,16 +14,28 @@ namespace {
 // Shared by the source (worker thread) and the coroutine that serves one
 // read() at a time on the I/O executor; the future hand-off orders them.
 struct BlobStream {
-  explicit BlobStream(BlobRequest r) : request(std::move(r)), chunk(request.options.chunk_bytes) {}
+  explicit BlobStream(BlobRequest r)
+      : request(std::move(r)),
+        chunks{std::vector<char>(request.options.chunk_bytes),
+               std::vector<char>(request.options.chunk_bytes)} {}
 
   BlobRequest request;
   std::string target;  // the request target; changes on a same-origin redirect
   upstream::ConnectionPtr conn;
+  // Content-Length bodies are read raw into the chunk (one copy); others
+  // (chunked) go through Beast's parser.
+  std::optional<uint64_t> remaining;
+  bool keep_alive = false;
   std::optional<http::response_parser<http::buffer_body>> parser;
-  std::vector<char> chunk;  // the fixed buffer: the only body bytes held
+  // The fixed buffers, the only body bytes held: the consumer reads one while
+  // the next is filled (read-ahead of one chunk).
+  std::vector<char> chunks[2];
+  char* chunk = nullptr;  // the one being filled
   bool opened = false;
   bool done = false;
-  std::atomic<bool> busy{false};  // a coroutine is using conn/parser
+  // Set by the worker before it spawns a pull, cleared by the pull's end: while
+  // set, conn/parser belong to the I/O side.
+  std::atomic<bool> busy{false};
 
   std::string what() const { return "GET " + target; }
 };
@@ -133,29 +145,52 @@ awaitable<Result<void>> open(BlobStream& s) {
       co_return e;
     }
     s.conn = std::move(conn);
-    s.parser.emplace(std::move(header));
-    s.parser->body_limit(rq.max_bytes);
+    s.keep_alive = header.get().keep_alive();
+    if (auto length = header.content_length()) {
+      s.remaining = *length;
+    } else {
+      s.conn->buffer.reserve(64 * 1024);  // Beast reads at most the spare capacity
+      s.parser.emplace(std::move(header));
+      s.parser->body_limit(rq.max_bytes);
+    }
     co_return Result<void>();
   }
 }
 
-// Fills up to `want` bytes of the chunk; 0 only at the end of the body.
-awaitable<ChunkResult> pull(std::shared_ptr<BlobStream> sp, size_t want) {
-  BlobStream& s = *sp;
-  s.busy = true;
-  if (!s.opened) {
-    s.opened = true;
-    auto opened = co_await open(s);
-    if (!opened) {
-      s.done = true;
-      s.busy = false;
-      co_return opened.error();
+// A Content-Length body: what the header read buffered, then straight from
+// the socket into the chunk.
+awaitable<error_code> fill_raw(BlobStream& s, size_t want, size_t& filled) {
+  auto& buffered = s.conn->buffer;
+  while (filled<want&& * s.remaining> 0) {
+    const size_t room = static_cast<size_t>(std::min<uint64_t>(want - filled, *s.remaining));
+    const auto into = asio::buffer(s.chunk + filled, room);
+    size_t n = 0;
+    if (buffered.size() > 0) {
+      n = asio::buffer_copy(into, buffered.data());
+      buffered.consume(n);
+    } else {
+      s.conn->stream.lowest().expires_after(s.request.options.idle_timeout);
+      auto [ec, got] = co_await s.conn->stream.async_read_some(into, nothrow_awaitable);
+      if (ec) co_return ec;  // end of stream included: the body is short
+      n = got;
     }
+    filled += n;
+    *s.remaining -= n;
   }
+  if (*s.remaining == 0) {
+    s.done = true;
+    // Anything after the body would be garbage on the next exchange.
+    if (s.keep_alive && buffered.size() == 0) s.request.pool->release(std::move(s.conn));
+    s.conn.reset();
+  }
+  co_return error_code{};
+}
+
+// A chunked (or close-delimited) body, through the parser.
+awaitable<error_code> fill_parsed(BlobStream& s, size_t want, size_t& filled) {
   auto& parser = *s.parser;
-  parser.get().body().data = s.chunk.data();
+  parser.get().body().data = s.chunk;
   parser.get().body().size = want;
-  parser.get().body().more = true;
   error_code ec;
   while (parser.get().body().size > 0 && !parser.is_done()) {
     s.conn->stream.lowest().expires_after(s.request.options.idle_timeout);
@@ -167,7 +202,37 @@ awaitable<ChunkResult> pull(std::shared_ptr<BlobStream> sp, size_t want) {
       break;
     }
   }
-  const size_t filled = want - parser.get().body().size;
+  filled = want - parser.get().body().size;
+  if (!ec && parser.is_done()) {
+    s.done = true;
+    if (parser.get().keep_alive()) s.request.pool->release(std::move(s.conn));
+    s.conn.reset();
+  }
+  co_return ec;
+}
+
+// Fills up to `want` bytes of chunks[index]; 0 only at the end of the body.
+awaitable<ChunkResult> pull(std::shared_ptr<BlobStream> sp, int index, size_t want) {
+  BlobStream& s = *sp;
+  s.chunk = s.chunks[index].data();
+  if (!s.opened) {
+    s.opened = true;
+    auto opened = co_await open(s);
+    if (!opened) {
+      s.done = true;
+      s.busy = false;
+      co_return opened.error();
+    }
+  }
+  size_t filled = 0;
+  error_code ec;
+  if (s.done) {
+    // nothing left
+  } else if (s.remaining) {
+    ec = co_await fill_raw(s, want, filled);
+  } else {
+    ec = co_await fill_parsed(s, want, filled);
+  }
   if (ec) {
     s.conn->stream.abort();
     s.conn.reset();
@@ -178,11 +243,6 @@ awaitable<ChunkResult> pull(std::shared_ptr<BlobStream> sp, size_t want) {
                                                     std::to_string(s.request.max_bytes) + " bytes")
                   : make_error(Errc::upstream, s.what() + ": the transfer broke: " + ec.message());
     co_return e;
-  }
-  if (parser.is_done()) {
-    s.done = true;
-    if (parser.get().keep_alive()) s.request.pool->release(std::move(s.conn));
-    s.conn.reset();
   }
   s.busy = false;
   co_return filled;
@@ -196,9 +256,9 @@ class UpstreamBlobSource final : public scanner::ByteSource {
   }
 
   ~UpstreamBlobSource() override {
-    // Mid-body connections are closed, on the I/O side that owns them. (When a
-    // coroutine is still busy the I/O side has stopped; it keeps the state.)
-    if (stream_->conn && !stream_->busy) {
+    // A connection left mid-body is closed on the I/O side that owns it. A pull
+    // still running owns the state and drops it there when it ends.
+    if (!stream_->busy) {
       auto executor = stream_->request.executor;
       asio::post(executor, [s = std::move(stream_)] {
         if (s->conn) s->conn->stream.abort();
@@ -208,38 +268,59 @@ class UpstreamBlobSource final : public scanner::ByteSource {
 
   scanner::Result<size_t> read(std::span<std::byte> out) override {
     if (error_) return scanner::make_error(*error_);
+    if (out.empty()) return size_t{0};
     if (available_ == 0) {
-      if (stream_->done) return size_t{0};
-      if (out.empty()) return size_t{0};
-      const size_t want = std::min(out.size(), stream_->chunk.size());
-      auto future =
-          asio::co_spawn(stream_->request.executor, pull(stream_, want), asio::use_future);
+      if (finished_) return size_t{0};
+      if (!pending_) start(filling_);
       Error wait_error;
       const auto deadline =
           std::chrono::steady_clock::now() + stream_->request.options.call_deadline;
-      auto pulled = wait_on_io(future, stream_->request.executor, deadline, wait_error);
+      auto pulled = wait_on_io(*pending_, stream_->request.executor, deadline, wait_error);
+      pending_.reset();
       if (!pulled) return fail(wait_error.message);
       if (!*pulled) return fail(pulled->error().message);
+      reading_ = filling_;
       available_ = **pulled;
       offset_ = 0;
-      if (available_ == 0) return size_t{0};
+      if (available_ == 0) {
+        finished_ = true;
+        return size_t{0};
+      }
+      // Fetch the next chunk while the caller digests this one.
+      if (!stream_->done) {
+        filling_ = 1 - reading_;
+        start(filling_);
+      } else {
+        finished_ = true;  // after this chunk
+      }
     }
     const size_t n = std::min(out.size(), available_);
-    std::memcpy(out.data(), stream_->chunk.data() + offset_, n);
+    std::memcpy(out.data(), stream_->chunks[reading_].data() + offset_, n);
     offset_ += n;
     available_ -= n;
     return n;
   }
 
  private:
+  void start(int index) {
+    stream_->busy = true;
+    pending_ =
+        asio::co_spawn(stream_->request.executor,
+                       pull(stream_, index, stream_->chunks[index].size()), asio::use_future);
+  }
+
   scanner::ScanError fail(std::string message) {
     error_ = std::move(message);
     return scanner::make_error(*error_);
   }
 
   std::shared_ptr<BlobStream> stream_;
+  std::optional<std::future<ChunkResult>> pending_;
+  int filling_ = 0;  // the chunk the pending pull fills
+  int reading_ = 0;  // the chunk read() copies from
   size_t offset_ = 0;
   size_t available_ = 0;
+  bool finished_ = false;
   std::optional<std::string> error_;
 };
 

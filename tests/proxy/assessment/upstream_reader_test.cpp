@@ -44,6 +44,26 @@ TEST(UpstreamRegistryReader, StreamsABlobInChunksAndReusesTheConnection) {
   EXPECT_EQ(server.requests().size(), 3u);
 }
 
+TEST(UpstreamRegistryReader, AbandonedTransferIsClosedNotReused) {
+  const std::string body = pattern(4 << 20);
+  ScriptedServer server([&](const SeenRequest& r) {
+    return r.target == kBlobPath ? Reply{.body = body} : base_ok(r);
+  });
+  Client client(server.url(), std::nullopt, {.chunk_bytes = 64 * 1024});
+  std::thread([&] {
+    for (int i = 0; i < 20; ++i) {  // abandoned at once, after one chunk, after a few
+      auto source = client.reader().blob("apps/web", kDigest, UINT64_MAX);
+      ASSERT_TRUE(source);
+      std::vector<std::byte> buf(4096);
+      for (int reads = 0; reads < i % 3 * 20; ++reads) ASSERT_TRUE((*source)->read(buf));
+    }
+  }).join();
+  std::string error;
+  EXPECT_EQ(client.read_blob(kDigest, UINT64_MAX, error), body);  // a clean connection
+  EXPECT_EQ(error, "");
+  EXPECT_LE(client.pool().idle_count(), 1u);
+}
+
 TEST(UpstreamRegistryReader, ChunkedBody) {
   const std::string body = pattern(300'000);
   ScriptedServer server([&](const SeenRequest& r) {
