@@ -16,6 +16,20 @@
 //     further (each child is assessed when requested); cached.
 //   - failure (Error): nothing to judge (manifest unknown upstream, upstream
 //     down, credentials refused, shutting down); never cached.
+//
+// Wiring in the daemon (one Assessor; one reader per configured upstream):
+//
+//   auto db = store::Database::open({.path = config.store.path});
+//   auto facts = store::make_lmdb_facts_store(db, {});
+//   auto manifests = store::make_lmdb_manifest_store(db, {});
+//   Assessor assessor(*facts, *manifests, {.threads = 2});   // destroy before ioc
+//   auto reader = std::make_shared<UpstreamRegistryReader>(
+//       ioc.get_executor(), up.origin, *up.auth, pool);
+//   ...
+//   // in a session coroutine, before answering a manifest GET/HEAD:
+//   auto assessed = co_await assessor.async_assess(up.origin.key(), repo, digest, reader);
+//   if (!assessed) deny/404 with assessed.error().message;
+//   else evaluate (*assessed)->facts; for an index, gate each child when it is requested.
 #pragma once
 
 #include <atomic>
