@@ -350,9 +350,16 @@ TEST_F(ProxyE2E, HealthReadinessAndMetrics) {
   EXPECT_EQ(proxy.request("GET", "/healthz").status, 200);
   EXPECT_EQ(proxy.request("GET", "/readyz").status, 200);
   proxy.request("GET", "/v2/quay.io/x/manifests/latest");
-  auto metrics = proxy.request("GET", "/metrics");
+  // A request is counted just after its response is written: poll, do not race it.
+  testsupport::HttpResponse metrics;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        metrics = proxy.request("GET", "/metrics");
+        return metrics.body.find("portcullis_denied_total 1\n") != std::string::npos;
+      },
+      std::chrono::seconds(5)))
+      << metrics.body;
   EXPECT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find("portcullis_denied_total 1"), std::string::npos) << metrics.body;
   auto ping = proxy.request("GET", "/v2/");
   EXPECT_EQ(ping.status, 200);
   EXPECT_EQ(ping.header("Docker-Distribution-API-Version"), "registry/2.0");
