@@ -69,51 +69,42 @@ class Reader {
     return value;
   }
 
-  // "250ms", "3s", "2m", "1h"; a bare number means seconds.
-  std::optional<std::chrono::milliseconds> duration(const YAML::Node& node, const std::string& what) {
+  struct Unit {
+    const char* suffix;
+    uint64_t factor;
+  };
+
+  // A number with a unit suffix from `units` ("" is the bare number's unit).
+  std::optional<uint64_t> scaled(const YAML::Node& node, const std::string& what, const char* kind,
+                                 std::initializer_list<Unit> units, const char* unit_list) {
     auto text = string(node, what);
     if (!text) return std::nullopt;
     uint64_t value = 0;
     auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
     std::string unit(end, static_cast<const char*>(text->data() + text->size()));
     if (ec != std::errc() || end == text->data()) {
-      error(node, what + " must be a duration like 500ms, 3s or 2m");
+      error(node, what + " must be " + kind);
       return std::nullopt;
     }
-    uint64_t factor = 0;
-    if (unit == "ms") factor = 1;
-    else if (unit == "s" || unit.empty()) factor = 1000;
-    else if (unit == "m") factor = 60'000;
-    else if (unit == "h") factor = 3'600'000;
-    if (factor == 0) {
-      error(node, what + " has an unknown unit \"" + unit + "\" (use ms, s, m or h)");
-      return std::nullopt;
-    }
-    return std::chrono::milliseconds(value * factor);
+    for (const auto& u : units)
+      if (unit == u.suffix) return value * u.factor;
+    error(node, what + " has an unknown unit \"" + unit + "\" (use " + unit_list + ")");
+    return std::nullopt;
+  }
+
+  // "250ms", "3s", "2m", "1h"; a bare number means seconds.
+  std::optional<std::chrono::milliseconds> duration(const YAML::Node& node, const std::string& what) {
+    auto ms = scaled(node, what, "a duration like 500ms, 3s or 2m",
+                     {{"ms", 1}, {"s", 1000}, {"", 1000}, {"m", 60'000}, {"h", 3'600'000}}, "ms, s, m or h");
+    if (!ms) return std::nullopt;
+    return std::chrono::milliseconds(*ms);
   }
 
   // "4MiB", "2GiB", "512KiB", or a plain byte count.
   std::optional<uint64_t> size(const YAML::Node& node, const std::string& what) {
-    auto text = string(node, what);
-    if (!text) return std::nullopt;
-    uint64_t value = 0;
-    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-    std::string unit(end, static_cast<const char*>(text->data() + text->size()));
-    if (ec != std::errc() || end == text->data()) {
-      error(node, what + " must be a size like 4MiB or 1048576");
-      return std::nullopt;
-    }
-    uint64_t factor = 0;
-    if (unit.empty() || unit == "B") factor = 1;
-    else if (unit == "KiB") factor = 1ull << 10;
-    else if (unit == "MiB") factor = 1ull << 20;
-    else if (unit == "GiB") factor = 1ull << 30;
-    else if (unit == "TiB") factor = 1ull << 40;
-    if (factor == 0) {
-      error(node, what + " has an unknown unit \"" + unit + "\" (use B, KiB, MiB, GiB or TiB)");
-      return std::nullopt;
-    }
-    return value * factor;
+    return scaled(node, what, "a size like 4MiB or 1048576",
+                  {{"", 1}, {"B", 1}, {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}, {"TiB", 1ull << 40}},
+                  "B, KiB, MiB, GiB or TiB");
   }
 
   std::vector<std::string> string_list(const YAML::Node& node, const std::string& what) {
