@@ -18,7 +18,7 @@ struct TlsFiles {
 };
 
 struct Listener {
-  std::string host;  // "127.0.0.1", "0.0.0.0", "::"
+  std::string host;   // "127.0.0.1", "0.0.0.0", "::"
   uint16_t port = 0;  // 0 = pick a free port (tests)
   std::optional<TlsFiles> tls;
   std::string default_upstream;  // empty = none
@@ -66,6 +66,21 @@ struct Admission {
   std::vector<std::string> exempt_namespaces{"kube-system", "portcullis-system"};
 };
 
+// Signing on push (`signing:`), and the identity check on verification.
+// Key and passphrase files are read when the daemon starts (PushSigner),
+// which reports problems at `location` / `repository_locations`.
+struct Signing {
+  std::string key;  // PEM private key file (PKCS#8, optionally encrypted); empty: no signing
+  std::string passphrase_file;            // the passphrase, read from this file ...
+  std::string passphrase_env;             // ... or from this environment variable
+  std::vector<std::string> repositories;  // glob patterns of repositories whose pushes are signed
+  std::vector<std::string> repository_locations;  // "file:line:col" of each pattern
+  // On verification, critical.identity.docker-reference must name the
+  // repository being judged ("<upstream name>/<repository>").
+  bool identity = false;
+  std::string location;  // "file:line:col" of the section
+};
+
 struct DaemonConfig {
   std::string source_file;  // where it was loaded from (for relative paths)
   std::vector<Listener> listen;
@@ -79,6 +94,7 @@ struct DaemonConfig {
   Timeouts timeouts;
   Limits limits;
   Admission admission;
+  std::optional<Signing> signing;
 };
 
 class ConfigError : public std::runtime_error {

@@ -72,7 +72,8 @@ admission: {deadline: 2s, exemptNamespaces: [kube-system]}
 }
 
 TEST(DaemonConfig, EveryProblemIsReportedWithLineAndColumn) {
-  EXPECT_EQ(problems_of(R"(listen:
+  EXPECT_EQ(
+      problems_of(R"(listen:
   - address: localhost
     defaultUpstream: nowhere.example
 upstreams:
@@ -82,15 +83,17 @@ upstreams:
 strictBlobs: maybe
 timeouts: {connect: 5 parsecs}
 )"),
-            (std::vector<std::string>{
-                "portcullis.yaml:2:14: listen.address must be host:port, got \"localhost\"",
-                "portcullis.yaml:7:5: unknown key \"colour\" in upstream (expected one of: auth, ca, "
-                "insecureSkipVerify, name, url)",
-                "portcullis.yaml:6:10: upstream url must start with http:// or https://, got \"ftp://x\"",
-                "portcullis.yaml:8:14: strictBlobs must be true or false",
-                "portcullis.yaml:9:21: timeouts.connect has an unknown unit \" parsecs\" (use ms, s, m or h)",
-                "portcullis.yaml:3:22: defaultUpstream \"nowhere.example\" is not one of the declared upstreams",
-            }));
+      (std::vector<std::string>{
+          "portcullis.yaml:2:14: listen.address must be host:port, got \"localhost\"",
+          "portcullis.yaml:7:5: unknown key \"colour\" in upstream (expected one of: auth, ca, "
+          "insecureSkipVerify, name, url)",
+          "portcullis.yaml:6:10: upstream url must start with http:// or https://, got \"ftp://x\"",
+          "portcullis.yaml:8:14: strictBlobs must be true or false",
+          "portcullis.yaml:9:21: timeouts.connect has an unknown unit \" parsecs\" (use ms, s, m "
+          "or h)",
+          "portcullis.yaml:3:22: defaultUpstream \"nowhere.example\" is not one of the declared "
+          "upstreams",
+      }));
 }
 
 TEST(DaemonConfig, BrokenYamlGivesPosition) {
@@ -103,12 +106,86 @@ TEST(DaemonConfig, MissingSectionsAndDuplicates) {
                                              "portcullis.yaml: missing required key \"listen\"",
                                              "portcullis.yaml: missing required key \"upstreams\"",
                                          }));
-  EXPECT_EQ(problems_of(R"(listen: [{address: "127.0.0.1:1"}]
+  EXPECT_EQ(
+      problems_of(R"(listen: [{address: "127.0.0.1:1"}]
 upstreams:
   - {name: a.example, url: "http://x"}
   - {name: a.example, url: "http://y"}
 )"),
-            (std::vector<std::string>{"portcullis.yaml:4:12: upstream \"a.example\" is declared twice"}));
+      (std::vector<std::string>{"portcullis.yaml:4:12: upstream \"a.example\" is declared twice"}));
+}
+
+TEST(DaemonConfig, SigningSection) {
+  auto cfg = parse_daemon_config(R"(listen: [{address: "127.0.0.1:1"}]
+upstreams: [{name: a.example, url: "http://x"}]
+signing:
+  key: keys/signing.key
+  passphraseEnv: SIGNING_PASSPHRASE
+  repositories: ["ci/**", apps/web]
+  identity: true
+)",
+                                 "portcullis.yaml", "/etc/portcullis");
+  ASSERT_TRUE(cfg.signing);
+  EXPECT_EQ(cfg.signing->key, "/etc/portcullis/keys/signing.key");
+  EXPECT_EQ(cfg.signing->passphrase_env, "SIGNING_PASSPHRASE");
+  EXPECT_EQ(cfg.signing->passphrase_file, "");
+  EXPECT_EQ(cfg.signing->repositories, (std::vector<std::string>{"ci/**", "apps/web"}));
+  EXPECT_EQ(cfg.signing->repository_locations,
+            (std::vector<std::string>{"portcullis.yaml:6:18", "portcullis.yaml:6:27"}));
+  EXPECT_TRUE(cfg.signing->identity);
+  EXPECT_EQ(cfg.signing->location, "portcullis.yaml:4:3");
+
+  auto verify_only = parse_daemon_config(R"(listen: [{address: "127.0.0.1:1"}]
+upstreams: [{name: a.example, url: "http://x"}]
+signing: {identity: true}
+)",
+                                         "portcullis.yaml", "/etc/portcullis");
+  ASSERT_TRUE(verify_only.signing);
+  EXPECT_EQ(verify_only.signing->key, "");
+  EXPECT_TRUE(verify_only.signing->identity);
+  EXPECT_FALSE(
+      parse_daemon_config(
+          "listen: [{address: \"127.0.0.1:1\"}]\nupstreams: [{name: a, url: \"http://x\"}]\n",
+          "portcullis.yaml", "/")
+          .signing);
+}
+
+TEST(DaemonConfig, SigningProblemsHaveLineAndColumn) {
+  EXPECT_EQ(
+      problems_of(R"(listen: [{address: "127.0.0.1:1"}]
+upstreams: [{name: a.example, url: "http://x"}]
+signing:
+  key: signing.key
+  passphraseFile: pass.txt
+  passphraseEnv: "1BAD NAME"
+  repositories: []
+  identity: sometimes
+  colour: blue
+)"),
+      (std::vector<std::string>{
+          "portcullis.yaml:9:3: unknown key \"colour\" in signing (expected one of: identity, key, "
+          "passphraseEnv, passphraseFile, repositories)",
+          "portcullis.yaml:4:3: signing takes passphraseFile or passphraseEnv, not both",
+          "portcullis.yaml:6:18: signing.passphraseEnv must name an environment variable, got "
+          "\"1BAD NAME\"",
+          "portcullis.yaml:7:17: signing.repositories must be a non-empty list of repository "
+          "patterns",
+          "portcullis.yaml:8:13: signing.identity must be true or false",
+      }));
+  EXPECT_EQ(problems_of(R"(listen: [{address: "127.0.0.1:1"}]
+upstreams: [{name: a.example, url: "http://x"}]
+signing: {key: signing.key}
+)"),
+            (std::vector<std::string>{
+                "portcullis.yaml:3:10: signing.key needs signing.repositories: the repository "
+                "patterns whose pushes are signed (\"**\" for all)"}));
+  EXPECT_EQ(problems_of(R"(listen: [{address: "127.0.0.1:1"}]
+upstreams: [{name: a.example, url: "http://x"}]
+signing: {repositories: ["**"]}
+)"),
+            (std::vector<std::string>{
+                "portcullis.yaml:3:10: signing.repositories and the passphrase need "
+                "signing.key (the private key file)"}));
 }
 
 TEST(DaemonConfig, MissingFileIsAClearError) {
@@ -124,7 +201,8 @@ TEST(DaemonConfig, EveryShippedExampleLoads) {
     if (!fs::exists(root)) continue;
     for (const auto& entry : fs::directory_iterator(root)) {
       const auto name = entry.path().filename().string();
-      if (entry.path().extension() != ".yaml" || name.find("portcullis") == std::string::npos) continue;
+      if (entry.path().extension() != ".yaml" || name.find("portcullis") == std::string::npos)
+        continue;
       SCOPED_TRACE(entry.path().string());
       EXPECT_NO_THROW({
         try {
