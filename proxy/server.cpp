@@ -8,8 +8,13 @@
 #include "proxy/http/session.h"
 #include "proxy/ops/access_log.h"
 #include "proxy/ops/ops_handler.h"
-#include "proxy/registry/pull_gate.h"
+#include "proxy/judge/upstream_image_judge.h"
+#include "proxy/registry/blob_grants.h"
+#include "proxy/registry/push_policy.h"
 #include "proxy/registry/registry_handler.h"
+#include "proxy/store/database.h"
+#include "proxy/store/facts_store.h"
+#include "proxy/store/manifest_store.h"
 #include "proxy/trust/active_policy.h"
 
 namespace portcullis::proxy {
@@ -23,19 +28,50 @@ struct Server::Impl {
                                         config.timeouts.header}),
         access_log(config.access_log),
         policy(config.manifests),
-        gate(policy, config.cluster),
+        database(store::Database::open({.path = config.store.path})),
+        facts_store(store::make_lmdb_facts_store(database, {.name = "facts", .cap_bytes = config.store.max_bytes / 10 * 6})),
+        manifest_store(
+            store::make_lmdb_manifest_store(database, {.name = "manifests", .cap_bytes = config.store.max_bytes / 10 * 3})),
+        assessor(*facts_store, *manifest_store, {.threads = 2}),
+        judge(policy, config.cluster, upstreams, assessor, ioc.get_executor(),
+              {.tags = {.max_manifest_bytes = config.limits.max_manifest_bytes, .timeout = config.timeouts.header}}),
+        push_policy(judge),
         policy_api(policy),
         router(metrics),
         ops(
             metrics, [this] { return ready && !tracker.draining(); }, [this] { return tracker.active(); }) {
     if (!config.client_auth.htpasswd.empty())
       htpasswd = std::make_unique<auth::Htpasswd>(auth::Htpasswd::load(config.client_auth.htpasswd));
-    registry = std::make_unique<registry::RegistryHandler>(upstreams, htpasswd.get(), config, &gate);
+    registry::RegistryGates gates{&judge, manifest_store.get(), config.strict_blobs ? &blob_grants : nullptr,
+                                  &push_policy};
+    registry = std::make_unique<registry::RegistryHandler>(upstreams, htpasswd.get(), config, gates);
+    ops.add_metrics_source([this] { return assessment_metrics(); });
     router.add("/v2/", *registry);
     router.add("/healthz", ops);
     router.add("/readyz", ops);
     router.add("/metrics", ops);
     router.add("/api/policy", policy_api);
+  }
+
+  std::string assessment_metrics() const {
+    const auto st = assessor.stats();
+    std::string out;
+    out += "# HELP portcullis_assessment_runs_total Image assessments that read the upstream.\n";
+    out += "# TYPE portcullis_assessment_runs_total counter\n";
+    out += "portcullis_assessment_runs_total " + std::to_string(st.runs) + "\n";
+    out += "# HELP portcullis_assessment_joined_total Requests that waited for an assessment already running.\n";
+    out += "# TYPE portcullis_assessment_joined_total counter\n";
+    out += "portcullis_assessment_joined_total " + std::to_string(st.joined) + "\n";
+    out += "# HELP portcullis_assessment_cache_hits_total Requests answered from the facts cache.\n";
+    out += "# TYPE portcullis_assessment_cache_hits_total counter\n";
+    out += "portcullis_assessment_cache_hits_total " + std::to_string(st.cache_hits) + "\n";
+    out += "# HELP portcullis_assessments_in_flight Assessments queued or running.\n";
+    out += "# TYPE portcullis_assessments_in_flight gauge\n";
+    out += "portcullis_assessments_in_flight " + std::to_string(st.in_flight) + "\n";
+    out += "# HELP portcullis_blob_grants Blobs pullable because an allowed manifest references them.\n";
+    out += "# TYPE portcullis_blob_grants gauge\n";
+    out += "portcullis_blob_grants " + std::to_string(blob_grants.size()) + "\n";
+    return out;
   }
 
   // Manifest files are checked for changes every couple of seconds; SIGHUP reloads at once.
@@ -66,7 +102,13 @@ struct Server::Impl {
   registry::Upstreams upstreams;
   ops::AccessLog access_log;
   trust::ActivePolicy policy;
-  registry::PullGate gate;
+  std::shared_ptr<store::Database> database;
+  std::unique_ptr<store::FactsStore> facts_store;
+  std::unique_ptr<store::ManifestStore> manifest_store;
+  assessment::Assessor assessor;  // after ioc: destroyed before it
+  judge::UpstreamImageJudge judge;
+  registry::BlobGrants blob_grants;
+  registry::PushPolicy push_policy;
   api::PolicyHandler policy_api;
   ops::Metrics metrics;
   SessionTracker tracker;

@@ -9,6 +9,7 @@ awaitable<void> OpsHandler::handle(Exchange& ex) {
   if (path == "/metrics") {
     res.set(http::field::content_type, "text/plain; version=0.0.4");
     res.body() = metrics_.prometheus_text(active_());
+    for (const auto& source : sources_) res.body() += source();
   } else if (path == "/readyz") {
     const bool ready = ready_();
     res.result(ready ? http::status::ok : http::status::service_unavailable);

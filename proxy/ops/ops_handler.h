@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "proxy/http/exchange.h"
 #include "proxy/ops/metrics.h"
@@ -17,7 +19,11 @@ class OpsHandler : public Handler {
 
   awaitable<void> handle(Exchange& ex) override;
 
+  // More Prometheus lines from other components (assessment, admission, ...).
+  void add_metrics_source(std::function<std::string()> source) { sources_.push_back(std::move(source)); }
+
  private:
+  std::vector<std::function<std::string()>> sources_;
   Metrics& metrics_;
   std::function<bool()> ready_;
   std::function<size_t()> active_;

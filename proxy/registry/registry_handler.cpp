@@ -1,6 +1,7 @@
 #include "proxy/registry/registry_handler.h"
 
 #include "proxy/http/relay.h"
+#include "proxy/judge/upstream_image_judge.h"
 #include "proxy/upstream/fetch.h"
 
 namespace portcullis::proxy::registry {
@@ -44,6 +45,15 @@ boost::urls::url upstream_target(const oci::Route& route, const oci::Addressed& 
 
 bool transport_failure(const error_code& ec) { return static_cast<bool>(ec); }
 
+std::string warning_value(std::string_view text) {
+  std::string quoted;
+  for (char c : text) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return "299 portcullis \"" + quoted + "\"";
+}
+
 }  // namespace
 
 std::string scopes_for(http::verb method, const oci::Route& route, std::string_view repository,
@@ -59,8 +69,8 @@ std::string scopes_for(http::verb method, const oci::Route& route, std::string_v
 }
 
 RegistryHandler::RegistryHandler(Upstreams& upstreams, const auth::Htpasswd* client_auth,
-                                 const config::DaemonConfig& config, PullGate* gate)
-    : upstreams_(upstreams), client_auth_(client_auth), config_(config), gate_(gate) {}
+                                 const config::DaemonConfig& config, RegistryGates gates)
+    : upstreams_(upstreams), client_auth_(client_auth), config_(config), gates_(gates) {}
 
 awaitable<bool> RegistryHandler::verify_password(std::string authorization) {
   co_return client_auth_->authenticate(authorization).has_value();
@@ -136,20 +146,116 @@ awaitable<void> RegistryHandler::handle(Exchange& ex) {
   const auto method = ex.request().method();
   const bool manifest_read =
       route->endpoint == Endpoint::Manifest && (method == http::verb::get || method == http::verb::head);
-  if (gate_ && manifest_read) {
-    auto decision = gate_->judge(up.config.name, addressed.repository, route->reference);
-    if (!decision.allowed) {
-      ex.log.decision = "deny:policy";
-      const auto code = decision.invalid_reference ? ErrorCode::NameInvalid : ErrorCode::Denied;
-      co_await send_error_json(ex, code, decision.message, decision.detail);
+  if (gates_.judge && manifest_read) {
+    co_await judged_manifest(ex, fwd);
+    co_return;
+  }
+  const bool blob_read = route->endpoint == Endpoint::Blob && (method == http::verb::get || method == http::verb::head);
+  if (gates_.blobs && blob_read && !gates_.blobs->granted(up.config.name + "/" + addressed.repository, route->reference)) {
+    ex.log.decision = "deny:blob";
+    // HEAD answers 404: pushing clients probe blobs with HEAD and must then upload, not fail.
+    if (method == http::verb::head) {
+      co_await send_error(ex, ErrorCode::BlobUnknown, "blob unknown to registry");
       co_return;
     }
-    ex.log.decision = decision.warnings.empty() ? "allow" : "allow:audit";
-    fwd.warnings = std::move(decision.warnings);
+    const std::string message = "blob " + route->reference + " is not referenced by an allowed manifest in " +
+                                addressed.repository + "; pull an allowed image manifest first";
+    co_await send_error(ex, ErrorCode::Denied, message);
+    co_return;
   }
   co_await forward(ex, fwd);
-  if (gate_ && manifest_read && !fwd.resolved_digest.empty() && !oci::is_digest(route->reference))
-    gate_->remember(up.config.name, addressed.repository, route->reference, fwd.resolved_digest);
+}
+
+awaitable<void> RegistryHandler::deny_judgement(Exchange& ex, const judge::Judgement& j) {
+  using judge::Outcome;
+  const auto message = judge::denial_message(j);
+  switch (j.outcome) {
+    case Outcome::judged:
+      ex.log.decision = "deny:policy";
+      ex.log.error = message;
+      co_await send_error_json(ex, ErrorCode::Denied, message, judge::reasons_json(j.verdict));
+      co_return;
+    case Outcome::invalid_reference:
+      ex.log.decision = "deny:policy";
+      co_await send_error(ex, ErrorCode::NameInvalid, message);
+      co_return;
+    case Outcome::not_found:
+      co_await send_error(ex, ErrorCode::ManifestUnknown, "manifest unknown", j.error);
+      co_return;
+    default:
+      ex.log.error = message;
+      co_await send_error(ex, ErrorCode::Unavailable, "the image could not be assessed", j.error);
+      co_return;
+  }
+}
+
+awaitable<void> RegistryHandler::judged_manifest(Exchange& ex, Forward& fwd) {
+  auto& up = fwd.upstream;
+  const auto& repository = fwd.addressed.repository;
+  const auto& reference = fwd.route.reference;
+  const std::string name = up.config.name + "/" + repository;
+
+  judge::JudgeRequest jr;
+  jr.registry = up.config.name;
+  jr.repository = repository;
+  jr.stage = policy::Stage::Pull;
+  if (oci::is_digest(reference)) {
+    jr.digest = reference;
+    if (auto tag = tags_.tag_for(name, reference)) jr.tag = *tag;
+    else jr.untagged_judged_on_repository = true;
+  } else {
+    jr.tag = reference;
+  }
+  auto judgement = co_await gates_.judge->judge_at(up, std::move(jr));
+  if (!judgement.allowed()) {
+    co_await deny_judgement(ex, judgement);
+    co_return;
+  }
+  auto warnings = judge::audit_warnings(judgement.verdict);
+  ex.log.decision = warnings.empty() ? "allow" : "allow:audit";
+  if (!oci::is_digest(reference)) tags_.remember(name, reference, judgement.digest);
+  if (gates_.blobs && judgement.assessment)
+    gates_.blobs->grant(name, judgement.assessment->manifest.referenced_digests());
+
+  if (gates_.manifests && co_await serve_stored_manifest(ex, judgement.digest, warnings)) co_return;
+  // Not in the store (it failed, or evicted it just now): the upstream, by digest, as judged.
+  fwd.upstream_target.set_path(oci::route_path(oci::Route{Endpoint::Manifest, fwd.route.name, judgement.digest},
+                                               repository));
+  fwd.warnings = std::move(warnings);
+  co_await forward(ex, fwd);
+}
+
+awaitable<bool> RegistryHandler::serve_stored_manifest(Exchange& ex, const std::string& digest,
+                                                       const std::vector<std::string>& warnings) {
+  auto stored = gates_.manifests->get(digest);
+  if (!stored) co_return false;
+  const bool is_head = ex.request().method() == http::verb::head;
+  http::response<http::string_body> res{http::status::ok, 11};
+  res.set(http::field::content_type, stored->info.media_type);
+  res.set("Docker-Content-Digest", digest);
+  res.set("Docker-Distribution-API-Version", "registry/2.0");
+  res.set(http::field::etag, "\"" + digest + "\"");
+  for (const auto& w : warnings) res.insert(http::field::warning, warning_value(w));
+  ex.log.status = 200;
+  ex.keep_alive = ex.keep_alive && ex.request().keep_alive();
+  res.keep_alive(ex.keep_alive);
+  if (is_head) {
+    // The length of the body a GET would send, without sending it.
+    http::response<http::empty_body> head{http::status::ok, 11};
+    head.base() = res.base();
+    head.content_length(stored->bytes.size());
+    ex.client.lowest().expires_after(ex.write_timeout);
+    auto [wec, wn] = co_await http::async_write(ex.client, head, nothrow_awaitable);
+    if (wec) ex.keep_alive = false;
+    co_return true;
+  }
+  ex.log.bytes_sent = stored->bytes.size();
+  res.body() = std::move(stored->bytes);
+  res.prepare_payload();
+  ex.client.lowest().expires_after(ex.write_timeout);
+  auto [wec, wn] = co_await http::async_write(ex.client, res, nothrow_awaitable);
+  if (wec) ex.keep_alive = false;
+  co_return true;
 }
 
 awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
@@ -273,10 +379,15 @@ awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
 
   const bool upstream_keep_alive = res.keep_alive();
   strip_hop_by_hop(res);
-  for (const auto& w : fwd.warnings) {
-    std::string quoted;
-    for (char c : w) quoted += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
-    res.insert(http::field::warning, "299 portcullis \"" + quoted + "\"");
+  for (const auto& w : fwd.warnings) res.insert(http::field::warning, warning_value(w));
+  if (gates_.push && fwd.route.endpoint == Endpoint::Manifest && method == http::verb::put &&
+      res.result() == http::status::created) {
+    auto digest = std::string(res["Docker-Content-Digest"]);
+    if (oci::is_digest(digest)) {
+      auto pushed = gates_.push->manifest_pushed(fwd.upstream, fwd.addressed.repository, fwd.route.reference, digest);
+      auto push_warnings = co_await std::move(pushed);
+      for (const auto& w : push_warnings) res.insert(http::field::warning, warning_value(w));
+    }
   }
   if (res.result() == http::status::ok) fwd.resolved_digest = std::string(res["Docker-Content-Digest"]);
   const auto origin_url = fwd.upstream.origin.url();

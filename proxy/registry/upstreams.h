@@ -24,6 +24,7 @@ class Upstreams {
             upstream::FetchLimits limits);
 
   UpstreamRuntime& at(size_t index) { return *entries_.at(index); }
+  size_t size() const { return entries_.size(); }
   const oci::UpstreamDirectory& directory() const { return directory_; }
   upstream::ConnectionPool& pool() { return pool_; }
 
