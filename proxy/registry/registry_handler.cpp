@@ -380,6 +380,10 @@ awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
   const bool upstream_keep_alive = res.keep_alive();
   strip_hop_by_hop(res);
   for (const auto& w : fwd.warnings) res.insert(http::field::warning, warning_value(w));
+  if (gates_.manifests && fwd.route.endpoint == Endpoint::Manifest && method == http::verb::delete_ &&
+      res.result() == http::status::accepted && oci::is_digest(fwd.route.reference)) {
+    (void)gates_.manifests->erase(fwd.route.reference);  // deleted upstream: stop serving it locally
+  }
   if (gates_.push && fwd.route.endpoint == Endpoint::Manifest && method == http::verb::put &&
       res.result() == http::status::created) {
     auto digest = std::string(res["Docker-Content-Digest"]);

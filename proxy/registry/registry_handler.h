@@ -45,7 +45,7 @@ class PushObserver {
 // What the handler enforces. All null: a plain proxy.
 struct RegistryGates {
   judge::UpstreamImageJudge* judge = nullptr;  // manifests are judged before they are served
-  store::ManifestProvider* manifests = nullptr;  // judged manifests are served from here
+  store::ManifestStore* manifests = nullptr;  // judged manifests are served from here
   BlobGrants* blobs = nullptr;                   // strictBlobs: blobs only of allowed manifests
   PushObserver* push = nullptr;
 };
