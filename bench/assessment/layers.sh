@@ -77,7 +77,9 @@ bench_rootfs() {
 }
 
 # Writes $1.tar, $1.tar.gz and $1.tar.zst of the tree $2 unless they exist: a deterministic
-# pax tar (sorted, mtime 0, numeric owners, no atime/ctime), gzip -6 -n, zstd -3.
+# pax tar (sorted, mtime 0, numeric owners, no atime/ctime), gzip -6 -n, zstd -3. Like the
+# Debian images on Docker Hub, without apt's downloaded .debs and package lists (86 MB that no
+# container uses); what is left is the reference layer: about 150 MB of tar, 57 MB gzip.
 bench_layers() {
   local base="$1" root="$2"
   [[ -f "$base.tar" && -f "$base.tar.gz" && -f "$base.tar.zst" ]] && return 0
@@ -87,6 +89,7 @@ bench_layers() {
   # Sockets cannot go into a tar; GNU tar skips them with a warning.
   LC_ALL=C tar -C "$root" --sort=name --format=pax \
     --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
+    --exclude='var/cache/apt/archives/*.deb' --exclude='var/lib/apt/lists/*' \
     --mtime=@0 --numeric-owner -cf "$base.tar.part" -T "$base.list" 2> >(grep -v 'socket ignored' >&2) ||
     die "tar of $root failed"
   gzip -6 -n -c "$base.tar.part" >"$base.tar.gz.part"
