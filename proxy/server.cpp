@@ -8,7 +8,14 @@
 #include "proxy/http/session.h"
 #include "proxy/ops/access_log.h"
 #include "proxy/ops/ops_handler.h"
+#ifdef PORTCULLIS_HAVE_admission
+#include "proxy/admission/admission_handler.h"
+#endif
+#include "proxy/events/decision_log.h"
 #include "proxy/judge/upstream_image_judge.h"
+#include "proxy/signatures/push_signer.h"
+#include "proxy/signatures/upstream_signature_source.h"
+#include "proxy/store/event_store.h"
 #include "proxy/registry/blob_grants.h"
 #include "proxy/registry/push_policy.h"
 #include "proxy/registry/registry_handler.h"
@@ -18,6 +25,25 @@
 #include "proxy/trust/active_policy.h"
 
 namespace portcullis::proxy {
+namespace {
+
+signatures::SignatureSourceOptions signature_options(const config::DaemonConfig& config) {
+  signatures::SignatureSourceOptions options;
+  options.fetch_limits = {config.limits.max_manifest_bytes, config.limits.max_header_bytes, config.timeouts.header};
+  options.check_identity = config.signing && config.signing->identity;
+  return options;
+}
+
+// Throws at start-up when the signing key cannot be loaded.
+std::unique_ptr<signatures::PushSigner> make_signer(const config::DaemonConfig& config,
+                                                    upstream::ConnectionPool& pool) {
+  if (!config.signing || config.signing->key.empty()) return nullptr;
+  return std::make_unique<signatures::PushSigner>(
+      *config.signing, pool,
+      upstream::FetchLimits{config.limits.max_manifest_bytes, config.limits.max_header_bytes, config.timeouts.header});
+}
+
+}  // namespace
 
 struct Server::Impl {
   explicit Impl(config::DaemonConfig c)
@@ -35,17 +61,29 @@ struct Server::Impl {
         assessor(*facts_store, *manifest_store, {.threads = 2}),
         judge(policy, config.cluster, upstreams, assessor, ioc.get_executor(),
               {.tags = {.max_manifest_bytes = config.limits.max_manifest_bytes, .timeout = config.timeouts.header}}),
-        push_policy(judge),
+        event_store(store::make_lmdb_event_store(database, {.cap_bytes = config.store.max_bytes / 10})),
+        decisions(event_store.get()),
+        signature_source(pool, signatures::keys_from_policy(policy), signature_options(config)),
+        signer(make_signer(config, pool)),
+        push_policy(judge, signer.get(), &decisions),
+#ifdef PORTCULLIS_HAVE_admission
+        admission(judge, config),
+#endif
         policy_api(policy),
         router(metrics),
         ops(
             metrics, [this] { return ready && !tracker.draining(); }, [this] { return tracker.active(); }) {
     if (!config.client_auth.htpasswd.empty())
       htpasswd = std::make_unique<auth::Htpasswd>(auth::Htpasswd::load(config.client_auth.htpasswd));
+    judge.set_signature_source(&signature_source);
     registry::RegistryGates gates{&judge, manifest_store.get(), config.strict_blobs ? &blob_grants : nullptr,
-                                  &push_policy};
+                                  &push_policy, &decisions};
     registry = std::make_unique<registry::RegistryHandler>(upstreams, htpasswd.get(), config, gates);
     ops.add_metrics_source([this] { return assessment_metrics(); });
+#ifdef PORTCULLIS_HAVE_admission
+    ops.add_metrics_source([this] { return admission.stats().prometheus_text(); });
+    router.add("/admission/", admission, /*tls_only=*/true);
+#endif
     router.add("/v2/", *registry);
     router.add("/healthz", ops);
     router.add("/readyz", ops);
@@ -108,7 +146,14 @@ struct Server::Impl {
   assessment::Assessor assessor;  // after ioc: destroyed before it
   judge::UpstreamImageJudge judge;
   registry::BlobGrants blob_grants;
+  std::unique_ptr<store::EventStore> event_store;
+  events::DecisionLog decisions;
+  signatures::UpstreamSignatureSource signature_source;
+  std::unique_ptr<signatures::PushSigner> signer;
   registry::PushPolicy push_policy;
+#ifdef PORTCULLIS_HAVE_admission
+  admission::AdmissionHandler admission;
+#endif
   api::PolicyHandler policy_api;
   ops::Metrics metrics;
   SessionTracker tracker;

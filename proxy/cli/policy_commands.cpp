@@ -4,6 +4,8 @@
 
 #include "config/daemon_config.h"
 #include "policy/evaluator.h"
+#include "policy/facts_json.h"
+#include "proxy/cli/judge_runtime.h"
 #include "policy/image_reference.h"
 #include "policy/verdict_format.h"
 #include "proxy/cli/commands.h"
@@ -11,6 +13,10 @@
 
 namespace portcullis::cli {
 namespace {
+
+bool has_flag(const Args& args, const std::string& name) {
+  return std::find(args.begin(), args.end(), name) != args.end();
+}
 
 std::vector<std::string> positional(const Args& args, const std::vector<std::string>& valued_options) {
   std::vector<std::string> out;
@@ -52,15 +58,79 @@ int validate(const Args& args) {
   return 0;
 }
 
+namespace {
+
+// The content facts a person checking an image wants to see at a glance.
+void print_content_summary(const policy::ImageFacts& facts) {
+  if (facts.assessment_error) {
+    std::cout << "content: not judged: " << *facts.assessment_error << "\n";
+    return;
+  }
+  if (!facts.content) return;
+  const auto& c = *facts.content;
+  auto os = c.os_release.find("PRETTY_NAME");
+  std::cout << "content: " << c.files.size() << " paths, " << c.packages.size() << " packages"
+            << (os != c.os_release.end() ? ", " + os->second : std::string()) << "\n";
+  for (const auto& f : c.findings)
+    std::cout << "  finding " << f.detector << ": " << (f.path.empty() ? f.detail : f.path)
+              << (f.path.empty() || f.detail.empty() ? "" : " (" + f.detail + ")") << "\n";
+}
+
+// Judges through the config's upstreams, as the daemon would: tag -> digest,
+// content assessment (cached in the daemon's store when it can be opened).
+int check_with_facts(config::DaemonConfig cfg, const policy::ImageReference& ref,
+                     const std::optional<std::string>& ns, const std::string& output) {
+  std::optional<cli::JudgeRuntime> runtime;
+  try {
+    runtime.emplace(std::move(cfg));
+  } catch (const std::exception& e) {
+    std::cerr << "portcullis check: " << e.what() << "\n";
+    return 2;
+  }
+  proxy::judge::JudgeRequest request;
+  request.registry = ref.registry;
+  request.repository = ref.repository;
+  request.tag = ref.tag;
+  request.digest = ref.digest;
+  request.stage = ns ? policy::Stage::Deploy : policy::Stage::Pull;
+  request.namespace_name = ns;
+  if (!ref.digest.empty() && ref.tag.empty()) request.untagged_judged_on_repository = true;
+  auto judgement = runtime->run(runtime->judge().judge(request));
+
+  const bool judged = judgement.outcome == proxy::judge::Outcome::judged;
+  const bool reference_denied = !judgement.verdict.allowed;
+  if (output == "json") {
+    auto j = policy::to_json(judgement.verdict);
+    j["image"] = judgement.image;
+    if (!judgement.digest.empty()) j["digest"] = judgement.digest;
+    if (judgement.assessment) j["facts"] = policy::facts_to_json(judgement.assessment->facts);
+    if (!judged) j["error"] = proxy::judge::denial_message(judgement);
+    j["evaluated"] = judged && judgement.assessment ? "all rules, with the image's facts" : "registry and image rules";
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << policy::to_text(judgement.verdict, judgement.image);
+    if (judgement.assessment) print_content_summary(judgement.assessment->facts);
+    if (!judged) std::cout << "note: " << proxy::judge::denial_message(judgement) << "\n";
+  }
+  if (reference_denied) return 1;
+  if (!judged) return 2;
+  return judgement.verdict.allowed ? 0 : 1;
+}
+
+}  // namespace
+
 int check(const Args& args) {
   if (wants_help(args)) {
-    std::cout << "usage: portcullis check IMAGE [--config FILE | --manifests PATH] [--cluster C]\n"
-                 "                        [--namespace N] [--output text|json]\n\n"
+    std::cout << "usage: portcullis check IMAGE [--config FILE] [--manifests PATH] [--cluster C]\n"
+                 "                        [--namespace N] [--output text|json] [--offline]\n\n"
                  "Evaluates IMAGE against the Trust Manifests (from the daemon config, or --manifests)\n"
                  "and prints the verdict with every reason. Exit code: 0 allow, 1 deny, 2 error.\n"
                  "Without --namespace the image is judged as at pull time.\n"
-                 "Rules on content, signatures and vulnerabilities need the image's facts; until\n"
-                 "they are gathered, check evaluates the registry and image rules only.\n";
+                 "With --config, the image is judged as the daemon judges it: its tag is resolved\n"
+                 "through the config's upstreams and credentials, its content is assessed (or read\n"
+                 "from the daemon's facts store), and every rule is evaluated; --output json then\n"
+                 "includes the facts (packages, files, findings). Without --config, or with\n"
+                 "--offline, only the registry and image rules are evaluated.\n";
     return 0;
   }
   const auto images = positional(args, {"--config", "--manifests", "--cluster", "--namespace", "--output"});
@@ -70,11 +140,12 @@ int check(const Args& args) {
   }
   std::vector<std::string> manifest_paths;
   std::string cluster = "default";
+  std::optional<config::DaemonConfig> cfg;
   if (const auto cfg_path = option(args, "--config"); !cfg_path.empty()) {
     try {
-      const auto cfg = config::load_daemon_config(cfg_path);
-      manifest_paths = cfg.manifests;
-      cluster = cfg.cluster;
+      cfg = config::load_daemon_config(cfg_path);
+      manifest_paths = cfg->manifests;
+      cluster = cfg->cluster;
     } catch (const config::ConfigError& e) {
       std::cerr << e.what() << "\n";
       return 2;
@@ -91,6 +162,13 @@ int check(const Args& args) {
   if (!ref) {
     std::cerr << "portcullis check: " << ref.error() << "\n";
     return 2;
+  }
+  if (cfg && !has_flag(args, "--offline")) {
+    cfg->manifests = manifest_paths;
+    cfg->cluster = cluster;
+    std::optional<std::string> ns;
+    if (const auto n = option(args, "--namespace"); !n.empty()) ns = n;
+    return check_with_facts(std::move(*cfg), *ref, ns, output);
   }
   const auto loaded = proxy::trust::load_manifest_files(manifest_paths);
   if (!loaded.set) {

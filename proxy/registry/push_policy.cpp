@@ -1,16 +1,24 @@
 #include "proxy/registry/push_policy.h"
 
 #include "proxy/oci/route.h"
+#include "proxy/signatures/push_signer.h"
 
 namespace portcullis::proxy::registry {
 namespace {
 
-awaitable<void> assess_in_background(judge::UpstreamImageJudge& judge, UpstreamRuntime& upstream,
-                                     judge::JudgeRequest request) {
-  co_await judge.judge_at(upstream, std::move(request));
+awaitable<void> judge_in_background(judge::UpstreamImageJudge& judge, events::DecisionLog* events,
+                                    UpstreamRuntime& upstream, judge::JudgeRequest request) {
+  auto judgement = co_await judge.judge_at(upstream, std::move(request));
+  if (events) events->record(events::event_for(judgement, policy::Stage::Push, "push"));
 }
 
 }  // namespace
+
+bool is_attachment_tag(std::string_view tag) {
+  if (!tag.starts_with("sha256-") || tag.size() < 7 + 64) return false;
+  const auto suffix = tag.substr(7 + 64);
+  return suffix == ".sig" || suffix == ".att" || suffix == ".sbom";
+}
 
 awaitable<std::vector<std::string>> PushPolicy::manifest_pushed(UpstreamRuntime& upstream, std::string repository,
                                                                 std::string reference, std::string digest) {
@@ -21,11 +29,51 @@ awaitable<std::vector<std::string>> PushPolicy::manifest_pushed(UpstreamRuntime&
   request.stage = policy::Stage::Push;
   if (!oci::is_digest(reference)) request.tag = std::move(reference);
   else request.untagged_judged_on_repository = true;
-  // Not awaited: the push is answered now, and the facts land in the cache shortly after.
+
+  if (signer_ && signer_->applies_to(request.repository) && !is_attachment_tag(request.tag)) {
+    auto signing = judge_and_sign(upstream, std::move(request));
+    co_return co_await std::move(signing);
+  }
+  // Not awaited: the push is answered now; the facts land in the cache shortly after.
   auto executor = co_await asio::this_coro::executor;
-  auto work = assess_in_background(judge_, upstream, std::move(request));
+  auto work = judge_in_background(judge_, events_, upstream, std::move(request));
   asio::co_spawn(executor, std::move(work), asio::detached);
   co_return std::vector<std::string>{};
+}
+
+awaitable<std::vector<std::string>> PushPolicy::judge_and_sign(UpstreamRuntime& upstream,
+                                                               judge::JudgeRequest request) {
+  std::vector<std::string> warnings;
+  const std::string repository = request.repository;
+  auto judgement = co_await judge_.judge_at(upstream, std::move(request));
+  auto event = events::event_for(judgement, policy::Stage::Push, "sign");
+  if (!judgement.allowed()) {
+    const auto why = judge::denial_message(judgement);
+    warnings.push_back("not signed: " + why);
+    event.decision = "not-signed";
+    event.message = why;
+    if (events_) events_->record(event);
+    co_return warnings;
+  }
+  const bool artifact = judgement.assessment && judgement.assessment->manifest.kind == assessment::ManifestKind::image &&
+                        [&] {
+                          for (const auto& l : judgement.assessment->manifest.layers)
+                            if (judge::is_filesystem_layer(l.media_type)) return false;
+                          return true;
+                        }();
+  if (artifact) co_return warnings;  // a signature or other attachment: nothing to sign
+  auto signing = signer_->sign(upstream, repository, judgement.digest, upstream.config.name + "/" + repository);
+  auto outcome = co_await std::move(signing);
+  if (outcome.ok()) {
+    event.decision = "signed";
+    event.message = outcome.signature_tag + " (key " + outcome.key_fingerprint.substr(0, 16) + ")";
+  } else {
+    warnings.push_back("not signed: signing failed: " + outcome.error);
+    event.decision = "not-signed";
+    event.message = "signing failed: " + outcome.error;
+  }
+  if (events_) events_->record(event);
+  co_return warnings;
 }
 
 }  // namespace portcullis::proxy::registry

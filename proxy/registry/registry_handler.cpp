@@ -1,6 +1,7 @@
 #include "proxy/registry/registry_handler.h"
 
 #include "proxy/http/relay.h"
+#include "proxy/events/decision_log.h"
 #include "proxy/judge/upstream_image_judge.h"
 #include "proxy/upstream/fetch.h"
 
@@ -208,6 +209,8 @@ awaitable<void> RegistryHandler::judged_manifest(Exchange& ex, Forward& fwd) {
   }
   auto judgement = co_await gates_.judge->judge_at(up, std::move(jr));
   if (!judgement.allowed()) {
+    if (gates_.events && judgement.outcome != judge::Outcome::not_found)
+      gates_.events->record(events::event_for(judgement, policy::Stage::Pull, "pull"));
     co_await deny_judgement(ex, judgement);
     co_return;
   }

@@ -15,6 +15,9 @@
 #include "proxy/registry/upstreams.h"
 #include "proxy/store/manifest_store.h"
 
+namespace portcullis::proxy::events {
+class DecisionLog;
+}
 namespace portcullis::proxy::judge {
 class UpstreamImageJudge;
 struct Judgement;
@@ -48,6 +51,7 @@ struct RegistryGates {
   store::ManifestStore* manifests = nullptr;  // judged manifests are served from here
   BlobGrants* blobs = nullptr;                   // strictBlobs: blobs only of allowed manifests
   PushObserver* push = nullptr;
+  events::DecisionLog* events = nullptr;  // pull denials go here
 };
 
 class RegistryHandler : public Handler {
