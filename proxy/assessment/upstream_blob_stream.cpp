@@ -20,7 +20,11 @@ struct BlobStream {
                std::vector<char>(request.options.chunk_bytes)} {}
 
   BlobRequest request;
-  std::string target;  // the request target; changes on a same-origin redirect
+  std::string target;  // the request target; changes on a redirect
+  // Where the request goes: the upstream, or the storage (S3, a CDN) it
+  // redirected to. Credentials are only ever sent to the upstream itself.
+  upstream::Origin origin;
+  bool at_upstream = true;
   upstream::ConnectionPtr conn;
   // Content-Length bodies are read raw into the chunk (one copy); others
   // (chunked) go through Beast's parser.
@@ -65,8 +69,11 @@ awaitable<Result<void>> open(BlobStream& s) {
   bool auth_retried = false;
   bool stale_retried = false;
   int redirects = 0;
+  s.origin = rq.origin;
+  s.at_upstream = true;
   for (;;) {
-    auto authorization = co_await rq.auth->authorization(scopes);
+    boost::system::result<std::string> authorization = std::string();
+    if (s.at_upstream) authorization = co_await rq.auth->authorization(scopes);
     if (!authorization) {
       Error e = make_error(Errc::upstream, "authenticating to " + rq.origin.key() +
                                                " failed: " + authorization.error().message());
@@ -76,18 +83,18 @@ awaitable<Result<void>> open(BlobStream& s) {
     boost::system::result<upstream::ConnectionPtr> acquired =
         make_error_code(boost::system::errc::not_connected);
     if (!stale_retried)
-      acquired = co_await rq.pool->acquire(rq.origin);
+      acquired = co_await rq.pool->acquire(s.origin);
     else
-      acquired = co_await rq.pool->connect(rq.origin);
+      acquired = co_await rq.pool->connect(s.origin);
     if (!acquired) {
       Error e = make_error(
-          Errc::upstream, rq.origin.key() + " could not be reached: " + acquired.error().message());
+          Errc::upstream, s.origin.key() + " could not be reached: " + acquired.error().message());
       co_return e;
     }
     upstream::ConnectionPtr conn = std::move(*acquired);
 
     http::request<http::empty_body> req{http::verb::get, s.target, 11};
-    req.set(http::field::host, rq.origin.host_header());
+    req.set(http::field::host, s.origin.host_header());
     if (!authorization->empty()) req.set(http::field::authorization, *authorization);
     req.keep_alive(true);
     conn->stream.lowest().expires_after(rq.options.header_timeout);
@@ -112,7 +119,7 @@ awaitable<Result<void>> open(BlobStream& s) {
     }
 
     const auto status = header.get().result();
-    if (status == http::status::unauthorized && !auth_retried) {
+    if (status == http::status::unauthorized && !auth_retried && s.at_upstream) {
       auth_retried = true;
       scopes = rq.auth->on_unauthorized(scopes, header.get()[http::field::www_authenticate]);
       co_await drain(s, conn, header);
@@ -120,16 +127,27 @@ awaitable<Result<void>> open(BlobStream& s) {
     }
     if (is_redirect(status)) {
       const std::string location(header.get()[http::field::location]);
-      auto next = same_origin_target(rq.origin, s.target, location);
+      std::optional<std::string> next;
+      std::optional<upstream::Origin> storage;
+      if (s.at_upstream) next = same_origin_target(s.origin, s.target, location);
+      if (!next) {
+        storage = storage_redirect(rq.origin, location);
+        if (storage) next = storage_target(location);
+      }
       if (!next || ++redirects > rq.options.max_redirects) {
         conn->stream.abort();
-        const std::string why =
-            next ? "too many redirects" : "a redirect to another origin (not followed)";
+        const std::string why = next ? "too many redirects"
+                                     : "a redirect to an origin that is neither the upstream nor https storage";
         Error e = make_error(Errc::upstream, s.what() + ": " + why);
         co_return e;
       }
       co_await drain(s, conn, header);
       s.target = std::move(*next);
+      if (storage) {
+        s.origin = std::move(*storage);
+        s.at_upstream = false;
+        stale_retried = false;
+      }
       continue;
     }
     if (status != http::status::ok) {

@@ -101,6 +101,30 @@ std::optional<std::string> same_origin_target(const upstream::Origin& origin,
   return target;
 }
 
+std::optional<upstream::Origin> storage_redirect(const upstream::Origin& upstream_origin,
+                                                 std::string_view location) {
+  auto url = boost::urls::parse_absolute_uri(location);
+  if (!url) return std::nullopt;
+  const bool https = url->scheme() == "https";
+  // Plain http only when the upstream itself is plain http (a lab or a test);
+  // a TLS upstream never hands its blobs to an unauthenticated channel.
+  if (!https && !(url->scheme() == "http" && !upstream_origin.tls)) return std::nullopt;
+  static const auto system_trust = upstream::make_client_tls_context("", false);
+  const std::string base = std::string(url->scheme()) + "://" + std::string(url->encoded_authority());
+  auto origin = upstream::parse_origin(base, https ? system_trust : nullptr);
+  if (!origin) return std::nullopt;
+  return std::move(*origin);
+}
+
+std::string storage_target(std::string_view location) {
+  auto url = boost::urls::parse_absolute_uri(location);
+  if (!url) return "/";
+  std::string target(url->encoded_path());
+  if (target.empty()) target = "/";
+  if (url->has_query()) target += "?" + std::string(url->encoded_query());
+  return target;
+}
+
 UpstreamRegistryReader::UpstreamRegistryReader(asio::any_io_executor executor,
                                                upstream::Origin origin,
                                                upstream::RegistryAuth& auth,

@@ -21,7 +21,7 @@ struct UpstreamReaderOptions {
   std::chrono::milliseconds idle_timeout{60'000};    // between body bytes
   uint32_t max_header_bytes = 16 * 1024;
   size_t chunk_bytes = 256 * 1024;  // the fixed buffer per blob (the scanner reads 256 KiB)
-  int max_redirects = 3;            // same-origin only
+  int max_redirects = 3;            // within the upstream, or once to https blob storage
   // Guard for one blocking call, far above the timeouts above: it only fires
   // when the I/O side is wedged.
   std::chrono::milliseconds call_deadline{10 * 60'000};
@@ -62,6 +62,14 @@ class UpstreamRegistryReader final : public RegistryReader {
 std::optional<std::string> same_origin_target(const upstream::Origin& origin,
                                               std::string_view current_target,
                                               std::string_view location);
+
+// Blob storage a registry redirected to (S3, a CDN): the origin to fetch
+// from, without credentials. https only, or plain http when the upstream is
+// plain http itself; nullopt otherwise.
+std::optional<upstream::Origin> storage_redirect(const upstream::Origin& upstream_origin,
+                                                 std::string_view location);
+// The request target (path and query) of an absolute URL.
+std::string storage_target(std::string_view location);
 
 // The Error for an upstream answer that is not 200.
 Error status_error(http::status status, const std::string& what);

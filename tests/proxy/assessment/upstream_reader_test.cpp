@@ -128,8 +128,8 @@ TEST(UpstreamRegistryReader, PersistentRefusalIsUnauthorized) {
   EXPECT_EQ(server.requests().size(), 5u);  // probe, then two tries each
 }
 
-TEST(UpstreamRegistryReader, FollowsSameOriginRedirectsOnly) {
-  ScriptedServer elsewhere([&](const SeenRequest&) { return Reply{.body = "stolen"}; });
+TEST(UpstreamRegistryReader, FollowsRedirectsToStorageWithoutCredentials) {
+  ScriptedServer elsewhere([&](const SeenRequest&) { return Reply{.body = "from-storage"}; });
   ScriptedServer server([&](const SeenRequest& r) {
     if (r.target == kBlobPath)
       return Reply{.status = 307, .headers = {{"Location", "/storage/blob?sig=1"}}};
@@ -139,6 +139,8 @@ TEST(UpstreamRegistryReader, FollowsSameOriginRedirectsOnly) {
     if (r.target == "/loop") return Reply{.status = 307, .headers = {{"Location", "/loop"}}};
     if (r.target == "/v2/apps/web/blobs/" + std::string("sha256:") + std::string(64, 'c'))
       return Reply{.status = 307, .headers = {{"Location", "/loop"}}};
+    if (r.target == "/v2/apps/web/blobs/" + std::string("sha256:") + std::string(64, 'd'))
+      return Reply{.status = 307, .headers = {{"Location", "ftp://storage.example/blob"}}};
     return base_ok(r);
   });
   Client client(server.url(), upstream::Credentials{"user", "pass"});
@@ -146,9 +148,15 @@ TEST(UpstreamRegistryReader, FollowsSameOriginRedirectsOnly) {
   EXPECT_EQ(client.read_blob(kDigest, UINT64_MAX, error), "stored-bytes");
   EXPECT_EQ(error, "");
 
-  client.read_blob("sha256:" + std::string(64, 'b'), UINT64_MAX, error);
-  EXPECT_NE(error.find("a redirect to another origin (not followed)"), std::string::npos) << error;
-  EXPECT_TRUE(elsewhere.requests().empty());  // credentials never left the origin
+  // Storage on another origin (S3, a CDN): followed, and the credentials stay behind.
+  EXPECT_EQ(client.read_blob("sha256:" + std::string(64, 'b'), UINT64_MAX, error), "from-storage");
+  EXPECT_EQ(error, "");
+  ASSERT_EQ(elsewhere.requests().size(), 1u);
+  EXPECT_EQ(elsewhere.requests()[0].target, "/x");
+  EXPECT_EQ(elsewhere.requests()[0].authorization, "");
+
+  client.read_blob("sha256:" + std::string(64, 'd'), UINT64_MAX, error);
+  EXPECT_NE(error.find("neither the upstream nor https storage"), std::string::npos) << error;
 
   client.read_blob("sha256:" + std::string(64, 'c'), UINT64_MAX, error);
   EXPECT_NE(error.find("too many redirects"), std::string::npos) << error;
