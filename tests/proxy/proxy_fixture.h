@@ -26,6 +26,9 @@ struct ProxyOptions {
   std::string default_upstream{};
   std::string htpasswd_file{};
   std::string extra_yaml{};  // appended verbatim (timeouts:, limits:, ...)
+  // Set both for a second listener, with TLS, on another free port (see tls_port()).
+  std::string tls_cert{};
+  std::string tls_key{};
 };
 
 class ProxyInstance {
@@ -33,6 +36,8 @@ class ProxyInstance {
   explicit ProxyInstance(const ProxyOptions& options) {
     std::string yaml = "listen:\n  - address: 127.0.0.1:0\n";
     if (!options.default_upstream.empty()) yaml += "    defaultUpstream: " + options.default_upstream + "\n";
+    if (!options.tls_cert.empty())
+      yaml += "  - address: 127.0.0.1:0\n    tls: {cert: " + options.tls_cert + ", key: " + options.tls_key + "}\n";
     yaml += "upstreams:\n";
     for (const auto& u : options.upstreams) {
       yaml += "  - name: \"" + u.name + "\"\n    url: " + u.url + "\n";
@@ -47,9 +52,11 @@ class ProxyInstance {
     server_ = std::make_unique<proxy::Server>(config::load_daemon_config(config_path_));
     server_->start(2);
     port_ = server_->ports().at(0);
+    if (!options.tls_cert.empty()) tls_port_ = server_->ports().at(1);
   }
 
   uint16_t port() const { return port_; }
+  uint16_t tls_port() const { return tls_port_; }  // 0 without ProxyOptions::tls_cert
   std::string host_port() const { return "127.0.0.1:" + std::to_string(port_); }
   std::string access_log() const { return testsupport::read_file(dir_.path() + "/access.log"); }
   const std::string& dir() const { return dir_.path(); }
@@ -72,6 +79,7 @@ class ProxyInstance {
   std::string config_path_;
   std::unique_ptr<proxy::Server> server_;
   uint16_t port_ = 0;
+  uint16_t tls_port_ = 0;
 };
 
 }  // namespace portcullis::testing
