@@ -122,7 +122,8 @@ awaitable<AdmissionAnswer> AdmissionHandler::answer(std::string body, bool mutat
   stats_.judge_calls += judged.calls;
   stats_.deadline_misses += judged.missed;
 
-  const auto decision = decide_review(plan, judged.judgements, mutate);
+  const auto decision =
+      decide_review(plan, judged.judgements, mutate ? Webhook::mutate : Webhook::validate);
   if (decision.allowed)
     ++stats_.allowed;
   else

@@ -1,7 +1,8 @@
 // POST /admission/validate and /admission/mutate: the deploy-time webhook.
 // Reads the AdmissionReview, asks the ImageJudge about every distinct image
 // of the pod spec at once (each on its own coroutine, all bounded by the
-// admission deadline), and answers in the review's own apiVersion.
+// admission deadline), and answers in the review's own apiVersion. validate
+// enforces the manifests; mutate only pins digests (see decision.h).
 //
 // The exchange's executor must be a strand (the server's sessions are): the
 // per-image coroutines and the waiting review share their state without locks.

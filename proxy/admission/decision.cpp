@@ -126,16 +126,30 @@ std::string pinned_image(const std::string& written, const policy::ImageReferenc
 }
 
 ReviewDecision decide_review(const ReviewPlan& plan, const std::vector<Judgement>& judgements,
-                             bool mutate) {
+                             Webhook webhook) {
   ReviewDecision out;
   std::unordered_set<std::string> warned;
+  const auto warn = [&](std::string w) {
+    if (out.warnings.size() < kMaxWarnings && warned.insert(w).second)
+      out.warnings.push_back(std::move(w));
+  };
   for (size_t i = 0; i < plan.images.size() && i < judgements.size(); ++i) {
     const auto& image = plan.images[i];
     const auto& judgement = judgements[i];
     auto d = decide_image(judgement);
-    for (auto& w : d.warnings)
-      if (out.warnings.size() < kMaxWarnings && warned.insert(w).second)
-        out.warnings.push_back(std::move(w));
+    const bool by_tag = image.reference && image.reference->digest.empty();
+    if (webhook == Webhook::mutate) {
+      if (d.allowed && d.pin && by_tag)
+        for (size_t c : image.containers) {
+          const auto& container = plan.containers[c];
+          out.patch.push_back(
+              {{"op", "replace"},
+               {"path", container.pointer},
+               {"value", pinned_image(container.image, *image.reference, judgement.digest)}});
+        }
+      continue;
+    }
+    for (auto& w : d.warnings) warn(std::move(w));
     if (!d.allowed) {
       out.allowed = false;
       for (size_t c : image.containers)
@@ -143,19 +157,13 @@ ReviewDecision decide_review(const ReviewPlan& plan, const std::vector<Judgement
                               {"message", d.denial},
                               {"field", plan.containers[c].field}});
       out.denials.push_back(std::move(d.denial));
-      continue;
+    } else if (d.pin && by_tag) {
+      warn("image " + judgement.image +
+           " is not pinned to a digest although a manifest asks for pinDigests (the mutating "
+           "webhook "
+           "pins it)");
     }
-    // An image given by digest is pinned already; one by tag gets the digest that was judged.
-    if (mutate && d.pin && image.reference && image.reference->digest.empty())
-      for (size_t c : image.containers) {
-        const auto& container = plan.containers[c];
-        out.patch.push_back(
-            {{"op", "replace"},
-             {"path", container.pointer},
-             {"value", pinned_image(container.image, *image.reference, judgement.digest)}});
-      }
   }
-  if (!out.allowed) out.patch = nlohmann::json::array();
   return out;
 }
 

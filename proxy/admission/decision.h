@@ -70,10 +70,20 @@ struct ReviewDecision {
 
 inline constexpr size_t kMaxWarnings = 64;
 
-// `judgements[i]` belongs to `plan.images[i]`. `mutate`: build the digest
-// pins (validating webhooks may not patch).
+// The two webhooks split the work: the validating one enforces (and may not
+// patch); the mutating one only pins digests and always allows, so a denial
+// and its warnings are reported once, by the validating webhook, on the
+// object as it is after every mutation.
+enum class Webhook { validate, mutate };
+
+// `judgements[i]` belongs to `plan.images[i]`.
+// validate: allowed unless an image is denied; audit warnings; a warning for
+//   an image by tag that a pinDigests manifest covers (the mutating webhook
+//   should have pinned it).
+// mutate: allowed; a "replace" op per container of an allowed, pinnable
+//   image given by tag.
 ReviewDecision decide_review(const ReviewPlan& plan,
-                             const std::vector<judge::Judgement>& judgements, bool mutate);
+                             const std::vector<judge::Judgement>& judgements, Webhook webhook);
 
 // "nginx:1.25" -> "nginx:1.25@sha256:..."; "nginx" -> "nginx:latest@sha256:...".
 std::string pinned_image(const std::string& written, const policy::ImageReference& reference,

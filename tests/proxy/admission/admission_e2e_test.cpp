@@ -311,6 +311,14 @@ spec:
   const auto v = review(*d, pinned_doc, "/admission/validate");
   EXPECT_EQ(v["response"]["allowed"], true);
   EXPECT_FALSE(v["response"].contains("patch"));
+  EXPECT_FALSE(v["response"].contains("warnings")) << v.dump();
+  // Unpinned, the validating webhook notes that the mutating one did not run.
+  const auto unpinned = review(*d, doc, "/admission/validate");
+  EXPECT_EQ(unpinned["response"]["allowed"], true);
+  EXPECT_EQ(unpinned["response"]["warnings"][0],
+            "image registry.corp.example/apps/web:1.0 is not pinned to a digest although a "
+            "manifest asks for "
+            "pinDigests (the mutating webhook pins it)");
 }
 
 TEST_F(AdmissionE2E, SlowUpstreamFailsClosedWithinTheDeadline) {

@@ -181,18 +181,49 @@ TEST(DecideImage, UnknownRegistryAndNotFoundDenyOnlyWhenFactsAreNeeded) {
   EXPECT_EQ(decide_image(j).denial, "image quay.io/org/tool:1 was not found: manifest unknown");
 }
 
-TEST(DecideReview, EveryDeniedImageWithItsContainersAndPinsOnlyWhenAllowed) {
+TEST(DecideReview, ValidateDeniesEveryDeniedImageWithItsContainers) {
   const auto plan = plan_review(
       {container("registry.corp.example/apps/web:1.0", "/spec/containers/0/image",
                  "spec.containers[0].image"),
        container("nginx", "/spec/containers/1/image", "spec.containers[1].image"),
        container("nginx:latest", "/spec/initContainers/0/image", "spec.initContainers[0].image")});
   ASSERT_EQ(plan.images.size(), 2u);
-  const auto web = allowed_judgement("registry.corp.example/apps/web:1.0", kDigest, true);
-  const auto nginx_ok = allowed_judgement("docker.io/library/nginx:latest", kOther, true);
+  auto web = allowed_judgement("registry.corp.example/apps/web:1.0", kDigest);
+  web.verdict.reasons = {reason("baseline", "images.allow", "not listed", false)};
+  const auto nginx_denied =
+      denied_judgement("docker.io/library/nginx:latest",
+                       {reason("pci-production", "registries.deny", "docker.io is denied")});
+  const auto d = decide_review(plan, {web, nginx_denied}, Webhook::validate);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_TRUE(d.patch.empty());
+  ASSERT_EQ(d.denials.size(), 1u);
+  EXPECT_EQ(d.denials[0],
+            "image docker.io/library/nginx:latest is denied by policy: pci-production "
+            "(registries.deny): docker.io "
+            "is denied");
+  EXPECT_EQ(d.causes, Json::parse(R"([
+    {"reason":"FieldValueForbidden","field":"spec.containers[1].image","message":")" +
+                                  d.denials[0] + R"("},
+    {"reason":"FieldValueForbidden","field":"spec.initContainers[0].image","message":")" +
+                                  d.denials[0] + R"("}])"));
+  EXPECT_EQ(d.warnings, (std::vector<std::string>{"audit baseline (images.allow): not listed"}));
+}
 
-  auto both = decide_review(plan, {web, nginx_ok}, /*mutate=*/true);
+TEST(DecideReview, MutatePinsAllowedImagesAndNeverDenies) {
+  const auto plan = plan_review(
+      {container("registry.corp.example/apps/web:1.0", "/spec/containers/0/image",
+                 "spec.containers[0].image"),
+       container("nginx", "/spec/containers/1/image", "spec.containers[1].image"),
+       container("nginx:latest", "/spec/initContainers/0/image", "spec.initContainers[0].image"),
+       container("quay.io/org/tool@" + kDigest, "/spec/containers/2/image",
+                 "spec.containers[2].image")});
+  const auto web = allowed_judgement("registry.corp.example/apps/web:1.0", kDigest, /*pin=*/true);
+  const auto nginx = allowed_judgement("docker.io/library/nginx:latest", kOther, true);
+  const auto tool = allowed_judgement("quay.io/org/tool@" + kDigest, kDigest, true);
+  auto both = decide_review(plan, {web, nginx, tool}, Webhook::mutate);
   EXPECT_TRUE(both.allowed);
+  EXPECT_TRUE(both.warnings.empty());
+  // By digest already: not patched.
   EXPECT_EQ(both.patch, Json::parse(R"([
     {"op":"replace","path":"/spec/containers/0/image","value":"registry.corp.example/apps/web:1.0@)" +
                                     kDigest + R"("},
@@ -200,20 +231,27 @@ TEST(DecideReview, EveryDeniedImageWithItsContainersAndPinsOnlyWhenAllowed) {
                                     kOther + R"("},
     {"op":"replace","path":"/spec/initContainers/0/image","value":"nginx:latest@)" +
                                     kOther + R"("}])"));
-  EXPECT_TRUE(decide_review(plan, {web, nginx_ok}, /*mutate=*/false).patch.empty());
 
+  // A denied image is left to the validating webhook: mutate still allows and pins the rest.
   const auto nginx_denied =
       denied_judgement("docker.io/library/nginx:latest",
                        {reason("pci-production", "registries.deny", "docker.io is denied")});
-  auto d = decide_review(plan, {web, nginx_denied}, true);
-  EXPECT_FALSE(d.allowed);
-  EXPECT_TRUE(d.patch.empty());
-  ASSERT_EQ(d.denials.size(), 1u);
-  EXPECT_EQ(d.causes, Json::parse(R"([
-    {"reason":"FieldValueForbidden","field":"spec.containers[1].image","message":")" +
-                                  d.denials[0] + R"("},
-    {"reason":"FieldValueForbidden","field":"spec.initContainers[0].image","message":")" +
-                                  d.denials[0] + R"("}])"));
+  auto d = decide_review(plan, {web, nginx_denied, tool}, Webhook::mutate);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_TRUE(d.denials.empty());
+  EXPECT_EQ(d.patch.size(), 1u);
+  EXPECT_EQ(d.patch[0]["path"], "/spec/containers/0/image");
+
+  // Validate warns when an image a pinDigests manifest covers arrives unpinned.
+  const auto v = decide_review(plan, {web, nginx, tool}, Webhook::validate);
+  EXPECT_TRUE(v.allowed);
+  EXPECT_TRUE(v.patch.empty());
+  EXPECT_EQ(v.warnings, (std::vector<std::string>{"image registry.corp.example/apps/web:1.0 is not "
+                                                  "pinned to a digest although a manifest asks for "
+                                                  "pinDigests (the mutating webhook pins it)",
+                                                  "image docker.io/library/nginx:latest is not "
+                                                  "pinned to a digest although a manifest asks for "
+                                                  "pinDigests (the mutating webhook pins it)"}));
 }
 
 TEST(Response, AllowedDeniedAndPatchedBodies) {

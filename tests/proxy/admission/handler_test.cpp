@@ -175,10 +175,43 @@ TEST_F(AdmissionAnswerTest, MutatePinsTaggedImagesAndThePatchApplies) {
   EXPECT_EQ(patched, expected);
   EXPECT_EQ(handler_->stats().pinned.load(), 2u);
 
-  // The validating endpoint never patches.
+  // The validating endpoint never patches; it notes the images that arrive unpinned.
   const auto v = review("pod-create-v1.json", /*mutate=*/false);
   EXPECT_FALSE(v["response"].contains("patch"));
   EXPECT_FALSE(v["response"].contains("patchType"));
+  EXPECT_EQ(v["response"]["warnings"].size(), 2u) << v.dump();
+  // After the patch, the validating webhook sees tag and digest: nothing to note.
+  auto pinned_review = request;
+  pinned_review["request"]["object"] = patched;
+  judge_.script(std::string(kWeb) + "@" + kWebDigest, allowed_judgement(kWeb, kWebDigest, true));
+  judge_.script(std::string(kNginx) + "@" + kNginxDigest,
+                allowed_judgement(kNginx, kNginxDigest, true));
+  const auto after = Json::parse(runner_.answer(*handler_, pinned_review.dump(), false).body);
+  EXPECT_EQ(after["response"]["allowed"], true);
+  EXPECT_FALSE(after["response"].contains("warnings")) << after.dump();
+}
+
+TEST_F(AdmissionAnswerTest, MutateLeavesDenialsAndWarningsToValidate) {
+  judge_.script(kWeb, allowed_judgement(kWeb, kWebDigest, /*pin=*/true));
+  auto nginx = denied_judgement(
+      kNginx, {reason("pci-production", "registries.deny", "docker.io is denied")});
+  nginx.verdict.reasons.push_back(reason("baseline", "vulnerabilities", "CVE-1 (low)", false));
+  judge_.script(kNginx, nginx);
+  const auto m = review("pod-create-v1.json", /*mutate=*/true);
+  EXPECT_EQ(m["response"]["allowed"], true);
+  EXPECT_FALSE(m["response"].contains("status"));
+  EXPECT_FALSE(m["response"].contains("warnings"));
+  const auto patched = patched_object(fixture("pod-create-v1.json"), m);
+  EXPECT_EQ(patched["spec"]["containers"][0]["image"], std::string(kWeb) + "@" + kWebDigest);
+  EXPECT_EQ(patched["spec"]["containers"][1]["image"], "nginx");
+
+  const auto v = review("pod-create-v1.json", /*mutate=*/false);
+  EXPECT_EQ(v["response"]["allowed"], false);
+  EXPECT_EQ(
+      v["response"]["warnings"],
+      Json::array({"image registry.corp.example/apps/web:1.0 is not pinned to a digest although a "
+                   "manifest asks for pinDigests (the mutating webhook pins it)",
+                   "audit baseline (vulnerabilities): CVE-1 (low)"}));
 }
 
 TEST_F(AdmissionAnswerTest, PinPatchesReachIntoCronJobTemplatesAndSkipDigestImages) {
