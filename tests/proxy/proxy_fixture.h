@@ -26,6 +26,7 @@ struct ProxyOptions {
   std::string default_upstream{};
   std::string htpasswd_file{};
   std::string extra_yaml{};  // appended verbatim (timeouts:, limits:, ...)
+  std::string store_path{};  // empty: a fresh store in the instance's temp dir
   // Set both for a second listener, with TLS, on another free port (see tls_port()).
   std::string tls_cert{};
   std::string tls_key{};
@@ -44,7 +45,8 @@ class ProxyInstance {
       if (!u.username.empty()) yaml += "    auth: {username: " + u.username + ", password: \"" + u.password + "\"}\n";
     }
     if (!options.htpasswd_file.empty()) yaml += "clientAuth: {htpasswd: " + options.htpasswd_file + "}\n";
-    yaml += "store: {path: " + dir_.path() + "/store}\n";
+    const std::string store = options.store_path.empty() ? dir_.path() + "/store" : options.store_path;
+    yaml += "store: {path: " + store + "}\n";
     yaml += "accessLog: " + dir_.path() + "/access.log\n";
     yaml += options.extra_yaml;
     config_path_ = dir_.path() + "/portcullis.yaml";
