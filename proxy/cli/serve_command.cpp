@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -36,7 +37,10 @@ int serve(const Args& args) {
   try {
     auto config = config::load_daemon_config(path);
     proxy::Server server(config);
-    server.start(std::max(2u, std::thread::hardware_concurrency()));
+    unsigned io_threads = std::max(2u, std::thread::hardware_concurrency());
+    if (const char* env = std::getenv("PORTCULLIS_IO_THREADS"); env && std::atoi(env) > 0)
+      io_threads = static_cast<unsigned>(std::atoi(env));
+    server.start(io_threads);
     const auto ports = server.ports();
     for (size_t i = 0; i < config.listen.size(); ++i)
       std::cerr << "portcullis: listening on " << config.listen[i].host << ":" << ports[i]
