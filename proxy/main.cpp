@@ -19,6 +19,9 @@ const std::map<std::string, Entry>& commands() {
       {"version", {portcullis::cli::version, "print the version"}},
       {"validate", {portcullis::cli::validate, "check Trust Manifest files; errors as file:line:col"}},
       {"check", {portcullis::cli::check, "evaluate an image against the Trust Manifests"}},
+      {"keygen", {portcullis::cli::keygen, "write a new ECDSA P-256 signing key pair (.key and .pub)"}},
+      {"sign", {portcullis::cli::sign, "sign an image in its registry (cosign layout)"}},
+      {"verify", {portcullis::cli::verify, "verify an image's cosign signatures against public keys"}},
   };
   return table;
 }

@@ -13,6 +13,9 @@ int serve(const Args& args);
 int version(const Args& args);
 int validate(const Args& args);
 int check(const Args& args);
+int keygen(const Args& args);  // signing_commands.cpp
+int sign(const Args& args);
+int verify(const Args& args);
 
 // Small helpers shared by subcommands.
 bool wants_help(const Args& args);
