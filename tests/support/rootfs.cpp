@@ -687,7 +687,8 @@ BuiltImage read_oci_layout(const std::string& layout_dir, const std::string& tag
   img.layout_dir = layout_dir;
   img.tag = tag;
   const auto blob = [&](const std::string& digest) { return read_file(img.blob_path(digest)); };
-  for (const auto& d : json::parse(read_file(layout_dir + "/index.json"))["manifests"]) {
+  const auto index = json::parse(read_file(layout_dir + "/index.json"));
+  for (const auto& d : index["manifests"]) {
     if (d["annotations"]["org.opencontainers.image.ref.name"] == tag)
       img.manifest_digest = d["digest"];
   }

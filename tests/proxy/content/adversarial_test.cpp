@@ -17,7 +17,7 @@ class ContentAdversarial : public ::testing::Test {
     images_ = new HostileImages(hostile_images());
     registry_ = new DockerRegistry();
     for (const auto& [name, image] : named()) {
-      push(*image, *registry_, "adv/" + name + ":1");
+      push_exact(*image, *registry_, "adv/" + name, "1");
       if (HasFatalFailure()) return;
     }
     // Served under its digest, with other bytes of the same size.

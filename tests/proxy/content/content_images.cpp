@@ -20,7 +20,7 @@ namespace {
 
 // Bump when an image recipe changes, so an old cache entry is not reused.
 constexpr const char* kDebianEntry = "images/debian-bookworm-v1";
-constexpr const char* kHostileEntry = "images/hostile-v1";
+constexpr const char* kHostileEntry = "images/hostile-v2";
 
 LayerBlob make_layer(const std::string& path, Compression c,
                      const std::function<void(LayerWriter&)>& fill) {
@@ -118,7 +118,7 @@ HostileImages hostile_images() {
         });
         one("many-files", Compression::Gzip,
             [](LayerWriter& w) { w.add_empty_files("m", 1'000'000); });
-        one("tampered", Compression::Gzip, [](LayerWriter& w) {
+        one("tampered", Compression::None, [](LayerWriter& w) {
           w.add(TarEntry::dir("etc")).add(TarEntry::file("etc/motd", text_of(64 * 1024, 7)));
         });
         one("good", Compression::Gzip, [](LayerWriter& w) {
@@ -155,6 +155,37 @@ HostileImages hostile_images() {
 void push(const BuiltImage& image, const DockerRegistry& registry, const std::string& repo_tag) {
   auto r = skopeo_copy(image.oci_ref(), "docker://" + registry.host_port() + "/" + repo_tag);
   ASSERT_TRUE(r.ok()) << r.describe();
+}
+
+void push_exact(const BuiltImage& image, const DockerRegistry& registry, const std::string& repo,
+                const std::string& tag) {
+  auto upload = [&](const std::string& digest) {
+    HttpRequest post{
+        .method = "POST", .port = registry.port(), .target = "/v2/" + repo + "/blobs/uploads/"};
+    auto started = http_request(post);
+    ASSERT_EQ(started.status, 202) << started.body;
+    std::string location = started.header("Location");
+    location = location.substr(location.find("/v2/"));
+    HttpRequest put{.method = "PUT",
+                    .port = registry.port(),
+                    .target = location + (location.find('?') == std::string::npos ? "?" : "&") +
+                              "digest=" + digest,
+                    .headers = {{"Content-Type", "application/octet-stream"}},
+                    .body = read_file(image.blob_path(digest)),
+                    .timeout = std::chrono::seconds(60)};
+    auto done = http_request(put);
+    ASSERT_EQ(done.status, 201) << digest << ": " << done.body;
+  };
+  upload(image.config_digest);
+  for (const auto& layer : image.layers) upload(layer.digest);
+  HttpRequest put{.method = "PUT",
+                  .port = registry.port(),
+                  .target = "/v2/" + repo + "/manifests/" + tag,
+                  .headers = {{"Content-Type", "application/vnd.oci.image.manifest.v1+json"}},
+                  .body = image.manifest};
+  auto res = http_request(put);
+  ASSERT_EQ(res.status, 201) << res.body;
+  ASSERT_EQ(res.header("Docker-Content-Digest"), image.manifest_digest);
 }
 
 void corrupt_stored_blob(const DockerRegistry& registry, const std::string& digest) {

@@ -43,8 +43,13 @@ struct HostileImages {
 HostileImages hostile_images();
 
 // skopeo copy of `image` to REGISTRY/REPO_TAG ("adv/bomb:1"); ASSERTs inside a gtest.
+// containers/image compresses plain tar layers on the way (new digests): use push_exact for those.
 void push(const testsupport::BuiltImage& image, const testsupport::DockerRegistry& registry,
           const std::string& repo_tag);
+// The layout's bytes exactly, through the registry API (monolithic blob uploads, manifest PUT).
+// Blobs are held in memory one at a time: for small images.
+void push_exact(const testsupport::BuiltImage& image, const testsupport::DockerRegistry& registry,
+                const std::string& repo, const std::string& tag);
 
 // Overwrites the bytes the registry stores for `digest` with different bytes of the same size,
 // so it serves them under the old digest and size (docker-registry never re-hashes on GET).
