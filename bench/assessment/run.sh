@@ -8,7 +8,8 @@
 #    `bsdtar -tf` (also `gzip -dc`, `igzip -dc`), zstd image against `zstd -dc`.
 #  - Peak RSS (VmHWM) of the daemon after a cold assessment.
 #  - Warm manifest GETs of an allowed image at concurrency 16 (wrk), by digest (answered from
-#    the store) and by tag (one upstream HEAD), against the same GETs direct to docker-registry.
+#    the store) and by tag (one upstream HEAD), against the same GETs direct to docker-registry,
+#    with the CPU each request costs the registry and Portcullis.
 # Repetitions are interleaved (assessment, peers, assessment, ...; direct, portcullis, ...) so
 # machine noise hits every target alike; the report gives medians and ratios.
 #
@@ -34,7 +35,7 @@ while (($#)); do
     --quick) reps=3 rounds=2 wrk_seconds=2 ;;
     --reps) reps="$2"; shift ;;
     --out) out="$2"; shift ;;
-    -h | --help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "unknown option: $1" >&2; exit 2 ;;
     *) binary="$1" ;;
   esac
@@ -327,9 +328,13 @@ for round in $(seq 1 "$rounds"); do
       url="$registry$path"
       [[ "$target" == portcullis ]] && url="$portcullis$path"
       before="$(upstream_manifest_requests)"
+      r0="$(cpu_ms "$registry_pid")" p0="$(cpu_ms "$portcullis_pid")"
       v="$(manifest_wrk "$url")"
       read -r rps n <<<"$v"
       record "rps_${ref}_$target" "$round" "$rps"
+      # CPU per request (us), summed over rounds in the report: the registry's and Portcullis's.
+      record "rcpu_${ref}_$target" "$round" "$(($(cpu_ms "$registry_pid") - r0)) $n"
+      record "pcpu_${ref}_$target" "$round" "$(($(cpu_ms "$portcullis_pid") - p0)) $n"
       if [[ "$target" == portcullis ]]; then
         v="$(awk -v u="$(($(upstream_manifest_requests) - before))" -v n="$n" 'BEGIN { printf "%.3f\n", u / n }')"
         record "upstream_per_req_$ref" "$round" "$v"
@@ -352,6 +357,11 @@ spread() {
   awk -F'\t' -v a="$1" -v b="$2" '$1 == a {x[$2] = $3} $1 == b {y[$2] = $3}
     END { for (r in x) if (y[r] > 0) { q = x[r] / y[r]; if (lo == "" || q < lo) lo = q; if (hi == "" || q > hi) hi = q }
           printf "%.2f..%.2f\n", lo, hi }' "$results"
+}
+# Microseconds of CPU per request of metric $1 ("ms requests" per round), over all rounds.
+us_per_req() {
+  awk -F'\t' -v m="$1" '$1 == m { split($3, f, " "); ms += f[1]; n += f[2] }
+    END { if (n > 0) printf "%.0f\n", ms * 1000 / n; else print "n/a" }' "$results"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2fx\n", a / b }'; }
 ms() { awk -v v="$1" 'BEGIN { printf "%.0f ms", v }'; }
@@ -403,8 +413,19 @@ report="$work/report.md"
   echo "| cold assessment, gzip image | $(ms "$(median cpu_cold_gzip)") | \`igzip -dc\` | $(ms "$(median cpu_igzip)") | $(ratio "$(median cpu_cold_gzip)" "$(median cpu_igzip)") | |"
   echo "| cold assessment, zstd image | $(ms "$(median cpu_cold_zstd)") | \`zstd -dc\` | $(ms "$(median cpu_zstd)") | $(ratio "$(median cpu_cold_zstd)" "$(median cpu_zstd)") | $(ms "$(median rcpu_cold_zstd)") |"
   echo
+  echo "| warm GET c=16: CPU us per request (all rounds) | docker-registry | Portcullis | together |"
+  echo "|---|---|---|---|"
+  for ref in digest tag; do
+    for target in direct portcullis; do
+      rc="$(us_per_req "rcpu_${ref}_$target")" pc="$(us_per_req "pcpu_${ref}_$target")"
+      echo "| by $ref, $([[ "$target" == direct ]] && echo direct || echo "through Portcullis") | $rc | $pc | $((rc + pc)) |"
+    done
+  done
+  echo
   echo "| detail | value |"
   echo "|---|---|"
+  tag_bound="$(ratio "$(us_per_req rcpu_tag_direct)" "$(($(us_per_req rcpu_tag_portcullis) + $(us_per_req pcpu_tag_portcullis)))")"
+  echo "| by-tag req/s ceiling when registry and Portcullis share the cores: direct CPU per request / (registry HEAD + Portcullis) CPU per request | $tag_bound |"
   echo "| peak RSS after a cold assessment, median gzip / zstd | $(mb "$(median hwm_gzip)") / $(mb "$(median hwm_zstd)") MB |"
   echo "| peak RSS of an idle daemon just started | $(mb "$(median rss_start_gzip)") MB |"
   echo "| \`igzip -dc\` / \`bsdtar -tf\` (the issue's 0.5x reference) | $(ratio "${med[igzip]}" "${med[bsdtar]}") |"
