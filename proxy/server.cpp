@@ -13,13 +13,13 @@
 #endif
 #include "proxy/events/decision_log.h"
 #include "proxy/judge/upstream_image_judge.h"
-#include "proxy/signatures/push_signer.h"
-#include "proxy/signatures/upstream_signature_source.h"
-#include "proxy/store/event_store.h"
 #include "proxy/registry/blob_grants.h"
 #include "proxy/registry/push_policy.h"
 #include "proxy/registry/registry_handler.h"
+#include "proxy/signatures/push_signer.h"
+#include "proxy/signatures/upstream_signature_source.h"
 #include "proxy/store/database.h"
+#include "proxy/store/event_store.h"
 #include "proxy/store/facts_store.h"
 #include "proxy/store/manifest_store.h"
 #include "proxy/trust/active_policy.h"
@@ -29,7 +29,8 @@ namespace {
 
 signatures::SignatureSourceOptions signature_options(const config::DaemonConfig& config) {
   signatures::SignatureSourceOptions options;
-  options.fetch_limits = {config.limits.max_manifest_bytes, config.limits.max_header_bytes, config.timeouts.header};
+  options.fetch_limits = {config.limits.max_manifest_bytes, config.limits.max_header_bytes,
+                          config.timeouts.header};
   options.check_identity = config.signing && config.signing->identity;
   return options;
 }
@@ -40,7 +41,8 @@ std::unique_ptr<signatures::PushSigner> make_signer(const config::DaemonConfig& 
   if (!config.signing || config.signing->key.empty()) return nullptr;
   return std::make_unique<signatures::PushSigner>(
       *config.signing, pool,
-      upstream::FetchLimits{config.limits.max_manifest_bytes, config.limits.max_header_bytes, config.timeouts.header});
+      upstream::FetchLimits{config.limits.max_manifest_bytes, config.limits.max_header_bytes,
+                            config.timeouts.header});
 }
 
 }  // namespace
@@ -50,18 +52,21 @@ struct Server::Impl {
       : config(std::move(c)),
         pool(ioc.get_executor(), config.timeouts.connect),
         upstreams(config.upstreams, pool,
-                  upstream::FetchLimits{config.limits.max_manifest_bytes, config.limits.max_header_bytes,
-                                        config.timeouts.header}),
+                  upstream::FetchLimits{config.limits.max_manifest_bytes,
+                                        config.limits.max_header_bytes, config.timeouts.header}),
         access_log(config.access_log),
         policy(config.manifests),
         database(store::Database::open({.path = config.store.path})),
-        facts_store(store::make_lmdb_facts_store(database, {.name = "facts", .cap_bytes = config.store.max_bytes / 10 * 6})),
-        manifest_store(
-            store::make_lmdb_manifest_store(database, {.name = "manifests", .cap_bytes = config.store.max_bytes / 10 * 3})),
+        facts_store(store::make_lmdb_facts_store(
+            database, {.name = "facts", .cap_bytes = config.store.max_bytes / 10 * 6})),
+        manifest_store(store::make_lmdb_manifest_store(
+            database, {.name = "manifests", .cap_bytes = config.store.max_bytes / 10 * 3})),
         assessor(*facts_store, *manifest_store, {.threads = 2}),
         judge(policy, config.cluster, upstreams, assessor, ioc.get_executor(),
-              {.tags = {.max_manifest_bytes = config.limits.max_manifest_bytes, .timeout = config.timeouts.header}}),
-        event_store(store::make_lmdb_event_store(database, {.cap_bytes = config.store.max_bytes / 10})),
+              {.tags = {.max_manifest_bytes = config.limits.max_manifest_bytes,
+                        .timeout = config.timeouts.header}}),
+        event_store(
+            store::make_lmdb_event_store(database, {.cap_bytes = config.store.max_bytes / 10})),
         decisions(event_store.get()),
         signature_source(pool, signatures::keys_from_policy(policy), signature_options(config)),
         signer(make_signer(config, pool)),
@@ -72,13 +77,17 @@ struct Server::Impl {
         policy_api(policy),
         router(metrics),
         ops(
-            metrics, [this] { return ready && !tracker.draining(); }, [this] { return tracker.active(); }) {
+            metrics, [this] { return ready && !tracker.draining(); },
+            [this] { return tracker.active(); }) {
     if (!config.client_auth.htpasswd.empty())
-      htpasswd = std::make_unique<auth::Htpasswd>(auth::Htpasswd::load(config.client_auth.htpasswd));
+      htpasswd =
+          std::make_unique<auth::Htpasswd>(auth::Htpasswd::load(config.client_auth.htpasswd));
     judge.set_signature_source(&signature_source);
-    registry::RegistryGates gates{&judge, manifest_store.get(), config.strict_blobs ? &blob_grants : nullptr,
-                                  &push_policy, &decisions};
-    registry = std::make_unique<registry::RegistryHandler>(upstreams, htpasswd.get(), config, gates);
+    registry::RegistryGates gates{&judge, manifest_store.get(),
+                                  config.strict_blobs ? &blob_grants : nullptr, &push_policy,
+                                  &decisions};
+    registry =
+        std::make_unique<registry::RegistryHandler>(upstreams, htpasswd.get(), config, gates);
     ops.add_metrics_source([this] { return assessment_metrics(); });
 #ifdef PORTCULLIS_HAVE_admission
     ops.add_metrics_source([this] { return admission.stats().prometheus_text(); });
@@ -97,16 +106,21 @@ struct Server::Impl {
     out += "# HELP portcullis_assessment_runs_total Image assessments that read the upstream.\n";
     out += "# TYPE portcullis_assessment_runs_total counter\n";
     out += "portcullis_assessment_runs_total " + std::to_string(st.runs) + "\n";
-    out += "# HELP portcullis_assessment_joined_total Requests that waited for an assessment already running.\n";
+    out +=
+        "# HELP portcullis_assessment_joined_total Requests that waited for an assessment already "
+        "running.\n";
     out += "# TYPE portcullis_assessment_joined_total counter\n";
     out += "portcullis_assessment_joined_total " + std::to_string(st.joined) + "\n";
-    out += "# HELP portcullis_assessment_cache_hits_total Requests answered from the facts cache.\n";
+    out +=
+        "# HELP portcullis_assessment_cache_hits_total Requests answered from the facts cache.\n";
     out += "# TYPE portcullis_assessment_cache_hits_total counter\n";
     out += "portcullis_assessment_cache_hits_total " + std::to_string(st.cache_hits) + "\n";
     out += "# HELP portcullis_assessments_in_flight Assessments queued or running.\n";
     out += "# TYPE portcullis_assessments_in_flight gauge\n";
     out += "portcullis_assessments_in_flight " + std::to_string(st.in_flight) + "\n";
-    out += "# HELP portcullis_blob_grants Blobs pullable because an allowed manifest references them.\n";
+    out +=
+        "# HELP portcullis_blob_grants Blobs pullable because an allowed manifest references "
+        "them.\n";
     out += "# TYPE portcullis_blob_grants gauge\n";
     out += "portcullis_blob_grants " + std::to_string(blob_grants.size()) + "\n";
     return out;
@@ -129,7 +143,8 @@ struct Server::Impl {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) continue;  // e.g. EMFILE: keep serving the connections we have
       auto executor = socket.get_executor();
-      asio::co_spawn(executor, run_session(std::move(socket), settings, router, access_log, tracker),
+      asio::co_spawn(executor,
+                     run_session(std::move(socket), settings, router, access_log, tracker),
                      asio::detached);
     }
   }
@@ -182,13 +197,15 @@ namespace {
 
 std::shared_ptr<ssl::context> server_tls_context(const config::TlsFiles& files) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
-  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                   ssl::context::single_dh_use);
   try {
     ctx->use_certificate_chain_file(files.cert);
     ctx->use_private_key_file(files.key, ssl::context::pem);
   } catch (const std::exception& e) {
-    throw std::runtime_error("TLS listener: cannot load " + files.cert + " / " + files.key + ": " + e.what());
+    throw std::runtime_error("TLS listener: cannot load " + files.cert + " / " + files.key + ": " +
+                             e.what());
   }
   return ctx;
 }
@@ -211,7 +228,8 @@ void Server::start(unsigned threads) {
     impl.acceptors.push_back(std::move(acceptor));
   }
   asio::co_spawn(impl.ioc, impl.watch_policy(), asio::detached);
-  for (unsigned i = 0; i < std::max(1u, threads); ++i) impl.threads.emplace_back([&impl] { impl.ioc.run(); });
+  for (unsigned i = 0; i < std::max(1u, threads); ++i)
+    impl.threads.emplace_back([&impl] { impl.ioc.run(); });
   impl.ready = true;
 }
 

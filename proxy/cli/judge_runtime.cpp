@@ -17,21 +17,23 @@ struct JudgeRuntime::Impl {
       : config(std::move(c)),
         pool(ioc.get_executor(), config.timeouts.connect),
         upstreams(config.upstreams, pool,
-                  upstream::FetchLimits{config.limits.max_manifest_bytes, config.limits.max_header_bytes,
-                                        config.timeouts.header}),
+                  upstream::FetchLimits{config.limits.max_manifest_bytes,
+                                        config.limits.max_header_bytes, config.timeouts.header}),
         policy(config.manifests) {
     try {
       database = store::Database::open({.path = config.store.path});
-      facts = store::make_lmdb_facts_store(database, {.name = "facts", .cap_bytes = config.store.max_bytes / 10 * 6});
-      manifests =
-          store::make_lmdb_manifest_store(database, {.name = "manifests", .cap_bytes = config.store.max_bytes / 10 * 3});
+      facts = store::make_lmdb_facts_store(
+          database, {.name = "facts", .cap_bytes = config.store.max_bytes / 10 * 6});
+      manifests = store::make_lmdb_manifest_store(
+          database, {.name = "manifests", .cap_bytes = config.store.max_bytes / 10 * 3});
       store_description = config.store.path;
     } catch (const std::exception& e) {
       facts = store::make_memory_facts_store();
       manifests = store::make_memory_manifest_store();
       store_description = std::string("memory (") + e.what() + ")";
     }
-    assessor = std::make_unique<assessment::Assessor>(*facts, *manifests, assessment::AssessorOptions{.threads = 2});
+    assessor = std::make_unique<assessment::Assessor>(*facts, *manifests,
+                                                      assessment::AssessorOptions{.threads = 2});
     judge = std::make_unique<judge::UpstreamImageJudge>(
         policy, config.cluster, upstreams, *assessor, ioc.get_executor(),
         judge::JudgeOptions{.tags = {.max_manifest_bytes = config.limits.max_manifest_bytes,
@@ -47,7 +49,8 @@ struct JudgeRuntime::Impl {
 
   config::DaemonConfig config;
   asio::io_context ioc;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{ioc.get_executor()};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{
+      ioc.get_executor()};
   upstream::ConnectionPool pool;
   registry::Upstreams upstreams;
   trust::ActivePolicy policy;
@@ -60,7 +63,8 @@ struct JudgeRuntime::Impl {
   std::vector<std::thread> threads;
 };
 
-JudgeRuntime::JudgeRuntime(config::DaemonConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+JudgeRuntime::JudgeRuntime(config::DaemonConfig config)
+    : impl_(std::make_unique<Impl>(std::move(config))) {}
 JudgeRuntime::~JudgeRuntime() = default;
 
 judge::UpstreamImageJudge& JudgeRuntime::judge() { return *impl_->judge; }

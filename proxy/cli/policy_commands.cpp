@@ -5,10 +5,10 @@
 #include "config/daemon_config.h"
 #include "policy/evaluator.h"
 #include "policy/facts_json.h"
-#include "proxy/cli/judge_runtime.h"
 #include "policy/image_reference.h"
 #include "policy/verdict_format.h"
 #include "proxy/cli/commands.h"
+#include "proxy/cli/judge_runtime.h"
 #include "proxy/trust/manifest_files.h"
 
 namespace portcullis::cli {
@@ -18,13 +18,15 @@ bool has_flag(const Args& args, const std::string& name) {
   return std::find(args.begin(), args.end(), name) != args.end();
 }
 
-std::vector<std::string> positional(const Args& args, const std::vector<std::string>& valued_options) {
+std::vector<std::string> positional(const Args& args,
+                                    const std::vector<std::string>& valued_options) {
   std::vector<std::string> out;
   for (size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
     if (a.rfind("--", 0) == 0) {
-      const bool takes_value = a.find('=') == std::string::npos &&
-                               std::find(valued_options.begin(), valued_options.end(), a) != valued_options.end();
+      const bool takes_value =
+          a.find('=') == std::string::npos &&
+          std::find(valued_options.begin(), valued_options.end(), a) != valued_options.end();
       if (takes_value) ++i;
       continue;
     }
@@ -50,7 +52,8 @@ int validate(const Args& args) {
   const auto loaded = proxy::trust::load_manifest_files(paths);
   if (!loaded.set) {
     std::cout << policy::to_text(loaded.diagnostics);
-    std::cerr << loaded.diagnostics.size() << " error(s) in " << loaded.files.size() << " file(s)\n";
+    std::cerr << loaded.diagnostics.size() << " error(s) in " << loaded.files.size()
+              << " file(s)\n";
     return 1;
   }
   std::cout << loaded.set->manifests().size() << " manifest(s) in " << loaded.files.size()
@@ -105,7 +108,8 @@ int check_with_facts(config::DaemonConfig cfg, const policy::ImageReference& ref
     if (!judgement.digest.empty()) j["digest"] = judgement.digest;
     if (judgement.assessment) j["facts"] = policy::facts_to_json(judgement.assessment->facts);
     if (!judged) j["error"] = proxy::judge::denial_message(judgement);
-    j["evaluated"] = judged && judgement.assessment ? "all rules, with the image's facts" : "registry and image rules";
+    j["evaluated"] = judged && judgement.assessment ? "all rules, with the image's facts"
+                                                    : "registry and image rules";
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << policy::to_text(judgement.verdict, judgement.image);
@@ -121,19 +125,21 @@ int check_with_facts(config::DaemonConfig cfg, const policy::ImageReference& ref
 
 int check(const Args& args) {
   if (wants_help(args)) {
-    std::cout << "usage: portcullis check IMAGE [--config FILE] [--manifests PATH] [--cluster C]\n"
-                 "                        [--namespace N] [--output text|json] [--offline]\n\n"
-                 "Evaluates IMAGE against the Trust Manifests (from the daemon config, or --manifests)\n"
-                 "and prints the verdict with every reason. Exit code: 0 allow, 1 deny, 2 error.\n"
-                 "Without --namespace the image is judged as at pull time.\n"
-                 "With --config, the image is judged as the daemon judges it: its tag is resolved\n"
-                 "through the config's upstreams and credentials, its content is assessed (or read\n"
-                 "from the daemon's facts store), and every rule is evaluated; --output json then\n"
-                 "includes the facts (packages, files, findings). Without --config, or with\n"
-                 "--offline, only the registry and image rules are evaluated.\n";
+    std::cout
+        << "usage: portcullis check IMAGE [--config FILE] [--manifests PATH] [--cluster C]\n"
+           "                        [--namespace N] [--output text|json] [--offline]\n\n"
+           "Evaluates IMAGE against the Trust Manifests (from the daemon config, or --manifests)\n"
+           "and prints the verdict with every reason. Exit code: 0 allow, 1 deny, 2 error.\n"
+           "Without --namespace the image is judged as at pull time.\n"
+           "With --config, the image is judged as the daemon judges it: its tag is resolved\n"
+           "through the config's upstreams and credentials, its content is assessed (or read\n"
+           "from the daemon's facts store), and every rule is evaluated; --output json then\n"
+           "includes the facts (packages, files, findings). Without --config, or with\n"
+           "--offline, only the registry and image rules are evaluated.\n";
     return 0;
   }
-  const auto images = positional(args, {"--config", "--manifests", "--cluster", "--namespace", "--output"});
+  const auto images =
+      positional(args, {"--config", "--manifests", "--cluster", "--namespace", "--output"});
   if (images.size() != 1) {
     std::cerr << "portcullis check: give exactly one IMAGE\n";
     return 2;
@@ -194,8 +200,9 @@ int check(const Args& args) {
   } else {
     std::cout << policy::to_text(verdict, ref->to_string());
     if (verdict.needs.any())
-      std::cout << "note: content, signature and vulnerability rules were not evaluated (image facts not "
-                   "gathered)\n";
+      std::cout
+          << "note: content, signature and vulnerability rules were not evaluated (image facts not "
+             "gathered)\n";
   }
   return verdict.allowed ? 0 : 1;
 }

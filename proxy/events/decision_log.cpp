@@ -46,9 +46,12 @@ void DecisionLog::record(const DecisionEvent& e) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
-  auto appended = store_->append(ms, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  if (appended) ++recorded_;
-  else ++failed_;
+  auto appended =
+      store_->append(ms, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  if (appended)
+    ++recorded_;
+  else
+    ++failed_;
 }
 
 }  // namespace portcullis::proxy::events

@@ -20,7 +20,7 @@ namespace portcullis::proxy::events {
 
 struct DecisionEvent {
   policy::Stage stage = policy::Stage::Pull;
-  std::string action;  // "pull", "push", "sign", "admit"
+  std::string action;    // "pull", "push", "sign", "admit"
   std::string decision;  // "allow", "deny", "error", "signed", "not-signed"
   std::string image;
   std::string digest;
@@ -34,7 +34,8 @@ DecisionEvent event_for(const judge::Judgement& judgement, policy::Stage stage, 
 
 class DecisionLog {
  public:
-  explicit DecisionLog(store::EventAppender* store, std::chrono::seconds dedupe_window = std::chrono::seconds(60))
+  explicit DecisionLog(store::EventAppender* store,
+                       std::chrono::seconds dedupe_window = std::chrono::seconds(60))
       : store_(store), window_(dedupe_window) {}
 
   // Never throws; a store failure is counted, the request goes on.

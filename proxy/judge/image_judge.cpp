@@ -22,7 +22,10 @@ std::vector<std::string> audit_warnings(const policy::Verdict& verdict) {
 nlohmann::json reasons_json(const policy::Verdict& verdict) {
   auto out = nlohmann::json::array();
   for (const auto& r : verdict.reasons)
-    out.push_back({{"manifest", r.manifest}, {"rule", r.rule}, {"message", r.message}, {"enforced", r.enforced}});
+    out.push_back({{"manifest", r.manifest},
+                   {"rule", r.rule},
+                   {"message", r.message},
+                   {"enforced", r.enforced}});
   return out;
 }
 

@@ -21,9 +21,8 @@ class SignatureSource {
   virtual ~SignatureSource() = default;
   // Verified signature facts for `digest` in `repository` at `upstream`.
   // A failure means "could not ask" (upstream down), never "unsigned".
-  virtual awaitable<assessment::Result<policy::SignatureFacts>> signatures(registry::UpstreamRuntime& upstream,
-                                                                           std::string repository,
-                                                                           std::string digest) = 0;
+  virtual awaitable<assessment::Result<policy::SignatureFacts>> signatures(
+      registry::UpstreamRuntime& upstream, std::string repository, std::string digest) = 0;
 };
 
 }  // namespace portcullis::proxy::judge

@@ -24,12 +24,15 @@ std::string sha256_digest(std::string_view bytes) {
   return out;
 }
 
-assessment::Error status_error(const registry::UpstreamRuntime& up, http::status status, const std::string& what) {
-  if (status == http::status::not_found) return make_error(Errc::not_found, what + " is not in " + up.config.name);
+assessment::Error status_error(const registry::UpstreamRuntime& up, http::status status,
+                               const std::string& what) {
+  if (status == http::status::not_found)
+    return make_error(Errc::not_found, what + " is not in " + up.config.name);
   if (status == http::status::unauthorized || status == http::status::forbidden)
     return make_error(Errc::unauthorized, up.config.name + " refused access to " + what);
-  return make_error(Errc::upstream, up.config.name + " answered " + std::to_string(static_cast<unsigned>(status)) +
-                                        " for " + what);
+  return make_error(Errc::upstream, up.config.name + " answered " +
+                                        std::to_string(static_cast<unsigned>(status)) + " for " +
+                                        what);
 }
 
 }  // namespace
@@ -63,7 +66,8 @@ void TagResolver::store(const std::string& key, const std::string& digest) {
   }
 }
 
-awaitable<assessment::Result<std::string>> TagResolver::resolve(registry::UpstreamRuntime& up, std::string repository,
+awaitable<assessment::Result<std::string>> TagResolver::resolve(registry::UpstreamRuntime& up,
+                                                                std::string repository,
                                                                 std::string tag, bool use_cache) {
   const std::string what = repository + ":" + tag;
   if (!assessment::is_valid_repository(repository) || !assessment::is_valid_tag(tag))
@@ -80,8 +84,11 @@ awaitable<assessment::Result<std::string>> TagResolver::resolve(registry::Upstre
   for (auto method : {http::verb::head, http::verb::get}) {
     http::request<http::string_body> req{method, target, 11};
     req.set(http::field::accept, assessment::kManifestAccept);
-    auto res = co_await upstream::authorized_fetch(pool_, up.origin, *up.auth, scopes, std::move(req), limits);
-    if (!res) co_return make_error(Errc::upstream, up.config.name + " could not be reached: " + res.error().message());
+    auto res = co_await upstream::authorized_fetch(pool_, up.origin, *up.auth, scopes,
+                                                   std::move(req), limits);
+    if (!res)
+      co_return make_error(Errc::upstream,
+                           up.config.name + " could not be reached: " + res.error().message());
     if (res->result() != http::status::ok) co_return status_error(up, res->result(), what);
     digest = std::string((*res)["Docker-Content-Digest"]);
     if (method == http::verb::get && (digest.empty() || !assessment::is_valid_digest(digest)))

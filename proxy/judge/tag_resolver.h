@@ -28,8 +28,9 @@ class TagResolver {
   explicit TagResolver(upstream::ConnectionPool& pool, TagResolverOptions options = {})
       : pool_(pool), options_(options) {}
 
-  awaitable<assessment::Result<std::string>> resolve(registry::UpstreamRuntime& upstream, std::string repository,
-                                                     std::string tag, bool use_cache);
+  awaitable<assessment::Result<std::string>> resolve(registry::UpstreamRuntime& upstream,
+                                                     std::string repository, std::string tag,
+                                                     bool use_cache);
 
  private:
   struct Entry {

@@ -59,7 +59,8 @@ bool is_artifact(const assessment::Assessment& a) {
 
 std::string signature_key(const policy::SignatureFacts& s) {
   std::string key = std::to_string(s.discovered);
-  for (const auto& v : s.verified) key += "|v" + v.key_fingerprint + "," + v.docker_reference + "," + v.source;
+  for (const auto& v : s.verified)
+    key += "|v" + v.key_fingerprint + "," + v.docker_reference + "," + v.source;
   for (const auto& r : s.rejected) key += "|r" + r;
   return key;
 }
@@ -80,8 +81,9 @@ bool is_filesystem_layer(std::string_view t) {
 }
 
 UpstreamImageJudge::UpstreamImageJudge(trust::ActivePolicy& policy, std::string cluster,
-                                       registry::Upstreams& upstreams, assessment::Assessor& assessor,
-                                       asio::any_io_executor io, JudgeOptions options)
+                                       registry::Upstreams& upstreams,
+                                       assessment::Assessor& assessor, asio::any_io_executor io,
+                                       JudgeOptions options)
     : policy_(policy),
       cluster_(std::move(cluster)),
       upstreams_(upstreams),
@@ -91,15 +93,18 @@ UpstreamImageJudge::UpstreamImageJudge(trust::ActivePolicy& policy, std::string 
       tags_(upstreams.pool(), options.tags),
       readers_(upstreams.size()) {}
 
-std::shared_ptr<assessment::RegistryReader> UpstreamImageJudge::reader(registry::UpstreamRuntime& up) {
+std::shared_ptr<assessment::RegistryReader> UpstreamImageJudge::reader(
+    registry::UpstreamRuntime& up) {
   std::lock_guard lock(mutex_);
   for (size_t i = 0; i < upstreams_.size(); ++i) {
     if (&upstreams_.at(i) != &up) continue;
     if (!readers_[i])
-      readers_[i] = std::make_shared<assessment::UpstreamRegistryReader>(io_, up.origin, *up.auth, upstreams_.pool());
+      readers_[i] = std::make_shared<assessment::UpstreamRegistryReader>(io_, up.origin, *up.auth,
+                                                                         upstreams_.pool());
     return readers_[i];
   }
-  return std::make_shared<assessment::UpstreamRegistryReader>(io_, up.origin, *up.auth, upstreams_.pool());
+  return std::make_shared<assessment::UpstreamRegistryReader>(io_, up.origin, *up.auth,
+                                                              upstreams_.pool());
 }
 
 std::shared_ptr<const policy::PreparedFacts> UpstreamImageJudge::prepared(
@@ -127,8 +132,8 @@ std::shared_ptr<const policy::PreparedFacts> UpstreamImageJudge::prepared(
   return built;
 }
 
-policy::EvaluationRequest UpstreamImageJudge::base_request(const JudgeRequest& request,
-                                                           const policy::ImageReference& image) const {
+policy::EvaluationRequest UpstreamImageJudge::base_request(
+    const JudgeRequest& request, const policy::ImageReference& image) const {
   policy::EvaluationRequest req;
   req.image = image;
   req.stage = request.stage;
@@ -145,8 +150,9 @@ awaitable<Judgement> UpstreamImageJudge::judge(JudgeRequest request) {
     // Not served by any upstream: only the reference rules can speak, and an
     // allow there still cannot be verified.
     Judgement out;
-    auto image = policy::make_image_reference(request.registry, request.repository,
-                                              request.digest.empty() ? request.tag : request.digest);
+    auto image =
+        policy::make_image_reference(request.registry, request.repository,
+                                     request.digest.empty() ? request.tag : request.digest);
     if (!image) {
       out.outcome = Outcome::invalid_reference;
       out.error = image.error();
@@ -166,7 +172,8 @@ awaitable<Judgement> UpstreamImageJudge::judge(JudgeRequest request) {
   co_return co_await judge_at(upstreams_.at(*index), std::move(request));
 }
 
-awaitable<Judgement> UpstreamImageJudge::judge_at(registry::UpstreamRuntime& up, JudgeRequest request) {
+awaitable<Judgement> UpstreamImageJudge::judge_at(registry::UpstreamRuntime& up,
+                                                  JudgeRequest request) {
   Judgement out;
   auto parsed = policy::make_image_reference(up.config.name, request.repository,
                                              request.digest.empty() ? request.tag : request.digest);
@@ -210,9 +217,11 @@ awaitable<Judgement> UpstreamImageJudge::judge_at(registry::UpstreamRuntime& up,
   co_return co_await judge_digest(up, request, std::move(image), std::move(out));
 }
 
-awaitable<Judgement> UpstreamImageJudge::judge_digest(registry::UpstreamRuntime& up, const JudgeRequest& request,
+awaitable<Judgement> UpstreamImageJudge::judge_digest(registry::UpstreamRuntime& up,
+                                                      const JudgeRequest& request,
                                                       policy::ImageReference image, Judgement out) {
-  auto assessing = assessor_.async_assess(up.origin.key(), request.repository, out.digest, reader(up));
+  auto assessing =
+      assessor_.async_assess(up.origin.key(), request.repository, out.digest, reader(up));
   auto assessed = co_await within(request.deadline, std::move(assessing));
   if (!assessed) {
     out.outcome = Outcome::timed_out;
@@ -258,11 +267,14 @@ awaitable<Judgement> UpstreamImageJudge::judge_digest(registry::UpstreamRuntime&
   co_return out;
 }
 
-awaitable<void> UpstreamImageJudge::judge_children(registry::UpstreamRuntime& up, const JudgeRequest& request,
-                                                   const policy::ImageReference& image, Judgement& out) {
+awaitable<void> UpstreamImageJudge::judge_children(registry::UpstreamRuntime& up,
+                                                   const JudgeRequest& request,
+                                                   const policy::ImageReference& image,
+                                                   Judgement& out) {
   std::vector<assessment::IndexChild> children;
   for (const auto& c : out.assessment->manifest.children)
-    if (!c.platform || c.platform->os != "unknown") children.push_back(c);  // skip attestation manifests
+    if (!c.platform || c.platform->os != "unknown")
+      children.push_back(c);  // skip attestation manifests
   if (children.size() > options_.max_index_children) {
     out.verdict.allowed = false;
     out.verdict.reasons.push_back({"portcullis", "index.children",

@@ -29,14 +29,15 @@ namespace portcullis::proxy::judge {
 
 struct JudgeOptions {
   TagResolverOptions tags{};
-  size_t max_index_children = 16;    // judged at push/deploy time; more is a denial
+  size_t max_index_children = 16;     // judged at push/deploy time; more is a denial
   size_t prepared_facts_cache = 256;  // facts + index kept decoded per digest
 };
 
 class UpstreamImageJudge final : public ImageJudge {
  public:
-  UpstreamImageJudge(trust::ActivePolicy& policy, std::string cluster, registry::Upstreams& upstreams,
-                     assessment::Assessor& assessor, asio::any_io_executor io, JudgeOptions options = {});
+  UpstreamImageJudge(trust::ActivePolicy& policy, std::string cluster,
+                     registry::Upstreams& upstreams, assessment::Assessor& assessor,
+                     asio::any_io_executor io, JudgeOptions options = {});
 
   // Signature facts come from here once set (before serving).
   void set_signature_source(SignatureSource* source) { signatures_ = source; }
@@ -55,9 +56,10 @@ class UpstreamImageJudge final : public ImageJudge {
   awaitable<void> judge_children(registry::UpstreamRuntime& up, const JudgeRequest& request,
                                  const policy::ImageReference& image, Judgement& out);
   std::shared_ptr<assessment::RegistryReader> reader(registry::UpstreamRuntime& up);
-  std::shared_ptr<const policy::PreparedFacts> prepared(const assessment::AssessmentPtr& a,
-                                                        const std::optional<policy::SignatureFacts>& sigs);
-  policy::EvaluationRequest base_request(const JudgeRequest& request, const policy::ImageReference& image) const;
+  std::shared_ptr<const policy::PreparedFacts> prepared(
+      const assessment::AssessmentPtr& a, const std::optional<policy::SignatureFacts>& sigs);
+  policy::EvaluationRequest base_request(const JudgeRequest& request,
+                                         const policy::ImageReference& image) const;
 
   trust::ActivePolicy& policy_;
   std::string cluster_;

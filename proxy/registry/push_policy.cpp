@@ -20,15 +20,19 @@ bool is_attachment_tag(std::string_view tag) {
   return suffix == ".sig" || suffix == ".att" || suffix == ".sbom";
 }
 
-awaitable<std::vector<std::string>> PushPolicy::manifest_pushed(UpstreamRuntime& upstream, std::string repository,
-                                                                std::string reference, std::string digest) {
+awaitable<std::vector<std::string>> PushPolicy::manifest_pushed(UpstreamRuntime& upstream,
+                                                                std::string repository,
+                                                                std::string reference,
+                                                                std::string digest) {
   judge::JudgeRequest request;
   request.registry = upstream.config.name;
   request.repository = std::move(repository);
   request.digest = std::move(digest);
   request.stage = policy::Stage::Push;
-  if (!oci::is_digest(reference)) request.tag = std::move(reference);
-  else request.untagged_judged_on_repository = true;
+  if (!oci::is_digest(reference))
+    request.tag = std::move(reference);
+  else
+    request.untagged_judged_on_repository = true;
 
   if (signer_ && signer_->applies_to(request.repository) && !is_attachment_tag(request.tag)) {
     auto signing = judge_and_sign(upstream, std::move(request));
@@ -55,14 +59,16 @@ awaitable<std::vector<std::string>> PushPolicy::judge_and_sign(UpstreamRuntime& 
     if (events_) events_->record(event);
     co_return warnings;
   }
-  const bool artifact = judgement.assessment && judgement.assessment->manifest.kind == assessment::ManifestKind::image &&
+  const bool artifact = judgement.assessment &&
+                        judgement.assessment->manifest.kind == assessment::ManifestKind::image &&
                         [&] {
                           for (const auto& l : judgement.assessment->manifest.layers)
                             if (judge::is_filesystem_layer(l.media_type)) return false;
                           return true;
                         }();
   if (artifact) co_return warnings;  // a signature or other attachment: nothing to sign
-  auto signing = signer_->sign(upstream, repository, judgement.digest, upstream.config.name + "/" + repository);
+  auto signing = signer_->sign(upstream, repository, judgement.digest,
+                               upstream.config.name + "/" + repository);
   auto outcome = co_await std::move(signing);
   if (outcome.ok()) {
     event.decision = "signed";

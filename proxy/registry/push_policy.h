@@ -19,14 +19,17 @@ namespace portcullis::proxy::registry {
 class PushPolicy final : public PushObserver {
  public:
   // `signer` and `events` may be null (no signing configured, no event store).
-  PushPolicy(judge::UpstreamImageJudge& judge, signatures::PushSigner* signer, events::DecisionLog* events)
+  PushPolicy(judge::UpstreamImageJudge& judge, signatures::PushSigner* signer,
+             events::DecisionLog* events)
       : judge_(judge), signer_(signer), events_(events) {}
 
-  awaitable<std::vector<std::string>> manifest_pushed(UpstreamRuntime& upstream, std::string repository,
-                                                      std::string reference, std::string digest) override;
+  awaitable<std::vector<std::string>> manifest_pushed(UpstreamRuntime& upstream,
+                                                      std::string repository, std::string reference,
+                                                      std::string digest) override;
 
  private:
-  awaitable<std::vector<std::string>> judge_and_sign(UpstreamRuntime& upstream, judge::JudgeRequest request);
+  awaitable<std::vector<std::string>> judge_and_sign(UpstreamRuntime& upstream,
+                                                     judge::JudgeRequest request);
 
   judge::UpstreamImageJudge& judge_;
   signatures::PushSigner* signer_;

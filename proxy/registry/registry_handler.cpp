@@ -1,7 +1,7 @@
 #include "proxy/registry/registry_handler.h"
 
-#include "proxy/http/relay.h"
 #include "proxy/events/decision_log.h"
+#include "proxy/http/relay.h"
 #include "proxy/judge/upstream_image_judge.h"
 #include "proxy/upstream/fetch.h"
 
@@ -11,24 +11,29 @@ namespace {
 using oci::Endpoint;
 using oci::ErrorCode;
 
-constexpr http::field kHopByHop[] = {http::field::connection, http::field::keep_alive,
-                                     http::field::proxy_connection, http::field::proxy_authorization,
-                                     http::field::proxy_authenticate, http::field::te,
-                                     http::field::trailer, http::field::upgrade};
+constexpr http::field kHopByHop[] = {http::field::connection,
+                                     http::field::keep_alive,
+                                     http::field::proxy_connection,
+                                     http::field::proxy_authorization,
+                                     http::field::proxy_authenticate,
+                                     http::field::te,
+                                     http::field::trailer,
+                                     http::field::upgrade};
 
 template <class Fields>
 void strip_hop_by_hop(Fields& fields) {
   // Headers named in Connection are hop-by-hop too.
   for (const auto& token : http::token_list(fields[http::field::connection])) {
-    if (!beast::iequals(token, "close") && !beast::iequals(token, "keep-alive")) fields.erase(token);
+    if (!beast::iequals(token, "close") && !beast::iequals(token, "keep-alive"))
+      fields.erase(token);
   }
   for (auto f : kHopByHop) fields.erase(f);
 }
 
 // The upstream-side request target: the route for the upstream repository,
 // the query without `ns`, and a mount `from` without the client's prefix.
-boost::urls::url upstream_target(const oci::Route& route, const oci::Addressed& a, const boost::urls::url_view& in,
-                                 std::string& mount_from) {
+boost::urls::url upstream_target(const oci::Route& route, const oci::Addressed& a,
+                                 const boost::urls::url_view& in, std::string& mount_from) {
   boost::urls::url out;
   out.set_path(oci::route_path(route, a.repository));
   for (const auto& p : in.params()) {
@@ -61,7 +66,8 @@ std::string scopes_for(http::verb method, const oci::Route& route, std::string_v
                        std::string_view mount_from) {
   if (route.endpoint == Endpoint::Catalog) return "registry:catalog:*";
   std::string actions = "pull";
-  if (method == http::verb::post || method == http::verb::put || method == http::verb::patch) actions = "pull,push";
+  if (method == http::verb::post || method == http::verb::put || method == http::verb::patch)
+    actions = "pull,push";
   if (method == http::verb::delete_) actions = "delete";
   auto scopes = upstream::repository_scope(repository, actions);
   if (!mount_from.empty() && mount_from != repository)
@@ -105,7 +111,8 @@ awaitable<void> RegistryHandler::handle(Exchange& ex) {
     if (!ok && !header.empty()) {
       // bcrypt is slow on purpose: keep it off the I/O threads.
       // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
-      auto check = asio::co_spawn(bcrypt_pool_, verify_password(std::string(header)), asio::use_awaitable);
+      auto check =
+          asio::co_spawn(bcrypt_pool_, verify_password(std::string(header)), asio::use_awaitable);
       ok = co_await std::move(check);
     }
     if (!ok) {
@@ -145,21 +152,24 @@ awaitable<void> RegistryHandler::handle(Exchange& ex) {
               scopes_for(ex.request().method(), *route, addressed.repository, mount_from)};
 
   const auto method = ex.request().method();
-  const bool manifest_read =
-      route->endpoint == Endpoint::Manifest && (method == http::verb::get || method == http::verb::head);
+  const bool manifest_read = route->endpoint == Endpoint::Manifest &&
+                             (method == http::verb::get || method == http::verb::head);
   if (gates_.judge && manifest_read) {
     co_await judged_manifest(ex, fwd);
     co_return;
   }
-  const bool blob_read = route->endpoint == Endpoint::Blob && (method == http::verb::get || method == http::verb::head);
-  if (gates_.blobs && blob_read && !gates_.blobs->granted(up.config.name + "/" + addressed.repository, route->reference)) {
+  const bool blob_read = route->endpoint == Endpoint::Blob &&
+                         (method == http::verb::get || method == http::verb::head);
+  if (gates_.blobs && blob_read &&
+      !gates_.blobs->granted(up.config.name + "/" + addressed.repository, route->reference)) {
     ex.log.decision = "deny:blob";
     // HEAD answers 404: pushing clients probe blobs with HEAD and must then upload, not fail.
     if (method == http::verb::head) {
       co_await send_error(ex, ErrorCode::BlobUnknown, "blob unknown to registry");
       co_return;
     }
-    const std::string message = "blob " + route->reference + " is not referenced by an allowed manifest in " +
+    const std::string message = "blob " + route->reference +
+                                " is not referenced by an allowed manifest in " +
                                 addressed.repository + "; pull an allowed image manifest first";
     co_await send_error(ex, ErrorCode::Denied, message);
     co_return;
@@ -202,8 +212,10 @@ awaitable<void> RegistryHandler::judged_manifest(Exchange& ex, Forward& fwd) {
   jr.stage = policy::Stage::Pull;
   if (oci::is_digest(reference)) {
     jr.digest = reference;
-    if (auto tag = tags_.tag_for(name, reference)) jr.tag = *tag;
-    else jr.untagged_judged_on_repository = true;
+    if (auto tag = tags_.tag_for(name, reference))
+      jr.tag = *tag;
+    else
+      jr.untagged_judged_on_repository = true;
   } else {
     jr.tag = reference;
   }
@@ -222,8 +234,8 @@ awaitable<void> RegistryHandler::judged_manifest(Exchange& ex, Forward& fwd) {
 
   if (gates_.manifests && co_await serve_stored_manifest(ex, judgement.digest, warnings)) co_return;
   // Not in the store (it failed, or evicted it just now): the upstream, by digest, as judged.
-  fwd.upstream_target.set_path(oci::route_path(oci::Route{Endpoint::Manifest, fwd.route.name, judgement.digest},
-                                               repository));
+  fwd.upstream_target.set_path(oci::route_path(
+      oci::Route{Endpoint::Manifest, fwd.route.name, judgement.digest}, repository));
   fwd.warnings = std::move(warnings);
   co_await forward(ex, fwd);
 }
@@ -265,7 +277,8 @@ awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
   auto& req = ex.request();
   const auto method = req.method();
   const bool is_head = method == http::verb::head;
-  const bool buffer_manifest_response = fwd.route.endpoint == Endpoint::Manifest && method == http::verb::get;
+  const bool buffer_manifest_response =
+      fwd.route.endpoint == Endpoint::Manifest && method == http::verb::get;
   const bool expects_continue = beast::iequals(req[http::field::expect], "100-continue");
   const bool client_keep_alive = req.keep_alive();
 
@@ -280,7 +293,8 @@ awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
   if (has_body) {
     const auto length = ex.parser.content_length();
     if (length && *length > config_.limits.max_upload_bytes) {
-      co_await send_error(ex, ErrorCode::SizeInvalid, "request body exceeds the upload size limit", {}, 413);
+      co_await send_error(ex, ErrorCode::SizeInvalid, "request body exceeds the upload size limit",
+                          {}, 413);
       co_return;
     }
   }
@@ -296,20 +310,27 @@ awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
     if (!authorization) {
       ex.log.error = "upstream auth: " + authorization.error().message();
       const std::string detail = "authentication to " + fwd.upstream.config.name + " failed";
-      co_await send_error(ex, ErrorCode::Unavailable, "the upstream registry is unavailable", detail);
+      co_await send_error(ex, ErrorCode::Unavailable, "the upstream registry is unavailable",
+                          detail);
       co_return;
     }
-    if (authorization->empty()) req.erase(http::field::authorization);
-    else req.set(http::field::authorization, *authorization);
+    if (authorization->empty())
+      req.erase(http::field::authorization);
+    else
+      req.set(http::field::authorization, *authorization);
 
     // (No co_await inside ?: — GCC 12 miscompiles it.)
-    boost::system::result<upstream::ConnectionPtr> acquired = make_error_code(boost::system::errc::not_connected);
-    if (attempt == 0) acquired = co_await pool.acquire(fwd.upstream.origin);
-    else acquired = co_await pool.connect(fwd.upstream.origin);
+    boost::system::result<upstream::ConnectionPtr> acquired =
+        make_error_code(boost::system::errc::not_connected);
+    if (attempt == 0)
+      acquired = co_await pool.acquire(fwd.upstream.origin);
+    else
+      acquired = co_await pool.connect(fwd.upstream.origin);
     if (!acquired) {
       ex.log.error = "upstream connect: " + acquired.error().message();
       const std::string detail = fwd.upstream.config.name + " could not be reached";
-      co_await send_error(ex, ErrorCode::Unavailable, "the upstream registry is unavailable", detail);
+      co_await send_error(ex, ErrorCode::Unavailable, "the upstream registry is unavailable",
+                          detail);
       co_return;
     }
     conn = std::move(*acquired);
@@ -321,8 +342,9 @@ awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
         ex.client.lowest().expires_after(ex.write_timeout);
         co_await http::async_write(ex.client, cont, nothrow_awaitable);
       }
-      auto relayed = co_await relay_message<true>(ex.client, ex.buffer, ex.parser, conn->stream, ex.relay_buffer,
-                                                  timeouts, config_.limits.max_upload_bytes);
+      auto relayed =
+          co_await relay_message<true>(ex.client, ex.buffer, ex.parser, conn->stream,
+                                       ex.relay_buffer, timeouts, config_.limits.max_upload_bytes);
       ex.body_consumed = true;
       ex.log.bytes_received = relayed.bytes;
       if (relayed.read_error) {
@@ -347,14 +369,17 @@ awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
     error_code read_ec = send_ec;
     if (!send_ec) {
       conn->stream.lowest().expires_after(config_.timeouts.header);
-      auto [rec, rn] = co_await http::async_read_header(conn->stream, conn->buffer, *rp, nothrow_awaitable);
+      auto [rec, rn] =
+          co_await http::async_read_header(conn->stream, conn->buffer, *rp, nothrow_awaitable);
       read_ec = rec;
     }
     if (read_ec) {
-      if (!has_body && attempt == 0 && conn->reused && upstream::is_stale_connection_error(read_ec)) continue;
+      if (!has_body && attempt == 0 && conn->reused && upstream::is_stale_connection_error(read_ec))
+        continue;
       ex.log.error = "upstream exchange: " + read_ec.message();
       const std::string detail = fwd.upstream.config.name + " did not answer";
-      co_await send_error(ex, ErrorCode::Unavailable, "the upstream registry is unavailable", detail);
+      co_await send_error(ex, ErrorCode::Unavailable, "the upstream registry is unavailable",
+                          detail);
       co_return;
     }
     if (rp->get().result() == http::status::unauthorized && attempt == 0 && !has_body) {
@@ -362,7 +387,8 @@ awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
       // Drain the small error body so the connection can be reused, then retry once.
       http::response_parser<http::string_body> drain{std::move(*rp)};
       drain.body_limit(64 * 1024);
-      auto [dec, dn] = co_await http::async_read(conn->stream, conn->buffer, drain, nothrow_awaitable);
+      auto [dec, dn] =
+          co_await http::async_read(conn->stream, conn->buffer, drain, nothrow_awaitable);
       if (!dec && drain.get().keep_alive()) pool.release(std::move(conn));
       continue;
     }
@@ -371,10 +397,12 @@ awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
 
   auto& res = rp->get();
   if (res.result() == http::status::unauthorized) {
-    // Never relay the upstream's challenge: it would send the client to the upstream's token service.
+    // Never relay the upstream's challenge: it would send the client to the upstream's token
+    // service.
     ex.log.error = "upstream refused the configured credentials";
     conn->stream.abort();
-    const std::string message = "the upstream registry refused access to " + fwd.addressed.repository;
+    const std::string message =
+        "the upstream registry refused access to " + fwd.addressed.repository;
     const std::string detail = "check the credentials configured for " + fwd.upstream.config.name;
     co_await send_error(ex, ErrorCode::Denied, message, detail);
     co_return;
@@ -383,20 +411,24 @@ awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
   const bool upstream_keep_alive = res.keep_alive();
   strip_hop_by_hop(res);
   for (const auto& w : fwd.warnings) res.insert(http::field::warning, warning_value(w));
-  if (gates_.manifests && fwd.route.endpoint == Endpoint::Manifest && method == http::verb::delete_ &&
-      res.result() == http::status::accepted && oci::is_digest(fwd.route.reference)) {
-    (void)gates_.manifests->erase(fwd.route.reference);  // deleted upstream: stop serving it locally
+  if (gates_.manifests && fwd.route.endpoint == Endpoint::Manifest &&
+      method == http::verb::delete_ && res.result() == http::status::accepted &&
+      oci::is_digest(fwd.route.reference)) {
+    (void)gates_.manifests->erase(
+        fwd.route.reference);  // deleted upstream: stop serving it locally
   }
   if (gates_.push && fwd.route.endpoint == Endpoint::Manifest && method == http::verb::put &&
       res.result() == http::status::created) {
     auto digest = std::string(res["Docker-Content-Digest"]);
     if (oci::is_digest(digest)) {
-      auto pushed = gates_.push->manifest_pushed(fwd.upstream, fwd.addressed.repository, fwd.route.reference, digest);
+      auto pushed = gates_.push->manifest_pushed(fwd.upstream, fwd.addressed.repository,
+                                                 fwd.route.reference, digest);
       auto push_warnings = co_await std::move(pushed);
       for (const auto& w : push_warnings) res.insert(http::field::warning, warning_value(w));
     }
   }
-  if (res.result() == http::status::ok) fwd.resolved_digest = std::string(res["Docker-Content-Digest"]);
+  if (res.result() == http::status::ok)
+    fwd.resolved_digest = std::string(res["Docker-Content-Digest"]);
   const auto origin_url = fwd.upstream.origin.url();
   if (auto loc = res.find(http::field::location); loc != res.end())
     res.set(http::field::location, oci::rewrite_location(loc->value(), origin_url, fwd.addressed));
@@ -415,8 +447,9 @@ awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
       ex.log.error = "upstream manifest body: " + mec.message();
       conn->stream.abort();
       const bool too_big = mec == http::error::body_limit;
-      co_await send_error(ex, too_big ? ErrorCode::ManifestInvalid : ErrorCode::Unavailable,
-                          too_big ? "the manifest exceeds the size limit" : "the upstream registry is unavailable");
+      co_await send_error(
+          ex, too_big ? ErrorCode::ManifestInvalid : ErrorCode::Unavailable,
+          too_big ? "the manifest exceeds the size limit" : "the upstream registry is unavailable");
       co_return;
     }
     auto manifest = mp.release();
@@ -430,8 +463,8 @@ awaitable<void> RegistryHandler::forward(Exchange& ex, Forward& fwd) {
     co_return;
   }
 
-  auto relayed = co_await relay_message<false>(conn->stream, conn->buffer, *rp, ex.client, ex.relay_buffer, timeouts,
-                                               UINT64_MAX);
+  auto relayed = co_await relay_message<false>(conn->stream, conn->buffer, *rp, ex.client,
+                                               ex.relay_buffer, timeouts, UINT64_MAX);
   ex.log.bytes_sent = relayed.bytes;
   if (relayed.read_error) {
     // The upstream died mid-body: break the client's transfer rather than end it cleanly.

@@ -21,7 +21,7 @@ class DecisionLog;
 namespace portcullis::proxy::judge {
 class UpstreamImageJudge;
 struct Judgement;
-}
+}  // namespace portcullis::proxy::judge
 
 namespace portcullis::proxy::registry {
 
@@ -32,7 +32,7 @@ struct Forward {
   boost::urls::url upstream_target;
   std::string scopes;
   std::vector<std::string> warnings;  // audit findings, sent as Warning headers
-  std::string resolved_digest;         // Docker-Content-Digest of a 200 manifest response
+  std::string resolved_digest;        // Docker-Content-Digest of a 200 manifest response
 };
 
 // Told of every manifest the upstream accepted through the proxy, before the
@@ -41,23 +41,25 @@ class PushObserver {
  public:
   virtual ~PushObserver() = default;
   // Returns Warning texts for the PUT response.
-  virtual awaitable<std::vector<std::string>> manifest_pushed(UpstreamRuntime& upstream, std::string repository,
-                                                              std::string reference, std::string digest) = 0;
+  virtual awaitable<std::vector<std::string>> manifest_pushed(UpstreamRuntime& upstream,
+                                                              std::string repository,
+                                                              std::string reference,
+                                                              std::string digest) = 0;
 };
 
 // What the handler enforces. All null: a plain proxy.
 struct RegistryGates {
   judge::UpstreamImageJudge* judge = nullptr;  // manifests are judged before they are served
-  store::ManifestStore* manifests = nullptr;  // judged manifests are served from here
-  BlobGrants* blobs = nullptr;                   // strictBlobs: blobs only of allowed manifests
+  store::ManifestStore* manifests = nullptr;   // judged manifests are served from here
+  BlobGrants* blobs = nullptr;                 // strictBlobs: blobs only of allowed manifests
   PushObserver* push = nullptr;
   events::DecisionLog* events = nullptr;  // pull denials go here
 };
 
 class RegistryHandler : public Handler {
  public:
-  RegistryHandler(Upstreams& upstreams, const auth::Htpasswd* client_auth, const config::DaemonConfig& config,
-                  RegistryGates gates);
+  RegistryHandler(Upstreams& upstreams, const auth::Htpasswd* client_auth,
+                  const config::DaemonConfig& config, RegistryGates gates);
 
   awaitable<void> handle(Exchange& ex) override;
 
@@ -66,7 +68,8 @@ class RegistryHandler : public Handler {
   // Manifest GET/HEAD under the judge: judged, then served from the store.
   awaitable<void> judged_manifest(Exchange& ex, Forward& fwd);
   awaitable<void> deny_judgement(Exchange& ex, const judge::Judgement& j);
-  awaitable<bool> serve_stored_manifest(Exchange& ex, const std::string& digest, const std::vector<std::string>& warnings);
+  awaitable<bool> serve_stored_manifest(Exchange& ex, const std::string& digest,
+                                        const std::vector<std::string>& warnings);
   awaitable<void> reply_unauthorized(Exchange& ex);
   awaitable<bool> verify_password(std::string authorization);
 

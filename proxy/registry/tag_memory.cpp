@@ -2,7 +2,8 @@
 
 namespace portcullis::proxy::registry {
 
-void TagMemory::remember(const std::string& name, const std::string& tag, const std::string& digest) {
+void TagMemory::remember(const std::string& name, const std::string& tag,
+                         const std::string& digest) {
   std::lock_guard lock(mutex_);
   auto key = name + "@" + digest;
   auto [it, inserted] = tags_.insert_or_assign(key, tag);
@@ -14,7 +15,8 @@ void TagMemory::remember(const std::string& name, const std::string& tag, const 
   }
 }
 
-std::optional<std::string> TagMemory::tag_for(const std::string& name, const std::string& digest) const {
+std::optional<std::string> TagMemory::tag_for(const std::string& name,
+                                              const std::string& digest) const {
   std::lock_guard lock(mutex_);
   auto it = tags_.find(name + "@" + digest);
   if (it == tags_.end()) return std::nullopt;

@@ -17,7 +17,8 @@ std::string password_of(const config::UpstreamAuth& auth, const std::string& ups
   std::ifstream in(auth.password_file);
   std::string line;
   if (!in || !std::getline(in, line))
-    throw std::runtime_error("upstream " + upstream + ": cannot read passwordFile " + auth.password_file);
+    throw std::runtime_error("upstream " + upstream + ": cannot read passwordFile " +
+                             auth.password_file);
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
 }
@@ -31,7 +32,8 @@ Upstreams::Upstreams(const std::vector<config::Upstream>& configs, upstream::Con
     auto entry = std::make_unique<UpstreamRuntime>();
     entry->config = c;
     std::shared_ptr<ssl::context> tls;
-    if (c.url.rfind("https://", 0) == 0) tls = upstream::make_client_tls_context(c.ca, c.insecure_skip_verify);
+    if (c.url.rfind("https://", 0) == 0)
+      tls = upstream::make_client_tls_context(c.ca, c.insecure_skip_verify);
     auto origin = upstream::parse_origin(c.url, tls);
     if (!origin) throw std::runtime_error("upstream " + c.name + ": cannot use url " + c.url);
     entry->origin = *origin;

@@ -8,8 +8,10 @@ awaitable<boost::system::result<http::response<http::string_body>>> authorized_f
   for (int attempt = 0;; ++attempt) {
     auto authorization = co_await auth.authorization(scopes);
     if (!authorization) co_return authorization.error();
-    if (authorization->empty()) req.erase(http::field::authorization);
-    else req.set(http::field::authorization, *authorization);
+    if (authorization->empty())
+      req.erase(http::field::authorization);
+    else
+      req.set(http::field::authorization, *authorization);
     auto copy = req;  // fetch consumes its request; keep one for the retry
     auto res = co_await fetch(pool, origin, std::move(copy), limits);
     if (!res) co_return res.error();
