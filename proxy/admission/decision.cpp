@@ -158,7 +158,7 @@ ReviewDecision decide_review(const ReviewPlan& plan, const std::vector<Judgement
                               {"field", plan.containers[c].field}});
       out.denials.push_back(std::move(d.denial));
     } else if (d.pin && by_tag) {
-      warn("image " + judgement.image +
+      warn("image " + image.reference->to_string() +
            " is not pinned to a digest although a manifest asks for pinDigests (the mutating "
            "webhook "
            "pins it)");

@@ -171,12 +171,13 @@ class AdmissionE2E : public ::testing::Test {
   // A daemon with a plain listener (pulls) and a TLS listener (the webhook), manifests `files`.
   std::unique_ptr<ProxyInstance> daemon(const std::map<std::string, std::string>& files,
                                         const std::string& admission_yaml = "") {
-    manifests_ = std::make_unique<TempDir>("manifests");
-    for (const auto& [name, text] : files) write_file(manifests_->path() + "/" + name, text);
+    // Each daemon keeps its own directory (a daemon watches it until the test ends).
+    const auto& dir = manifests_.emplace_back("manifests");
+    for (const auto& [name, text] : files) write_file(dir.path() + "/" + name, text);
     ProxyOptions o{{{kRegistry, registry_->url()}, {kSlow, silent_->url()}}, kRegistry};
     o.tls_cert = work_->path() + "/tls.crt";
     o.tls_key = work_->path() + "/tls.key";
-    o.extra_yaml = "manifests: [" + manifests_->path() + "]\ncluster: prod-eu-1\n" + admission_yaml;
+    o.extra_yaml = "manifests: [" + dir.path() + "]\ncluster: prod-eu-1\n" + admission_yaml;
     return std::make_unique<ProxyInstance>(o);
   }
 
@@ -198,7 +199,7 @@ class AdmissionE2E : public ::testing::Test {
   static BuiltImage* web_;
   static BuiltImage* nc_;
   static BuiltImage* shared_;
-  std::unique_ptr<TempDir> manifests_;
+  std::vector<TempDir> manifests_;
 };
 DockerRegistry* AdmissionE2E::registry_ = nullptr;
 TempDir* AdmissionE2E::work_ = nullptr;
