@@ -10,6 +10,7 @@
 #include "tests/support/clients.h"
 #include "tests/support/fs.h"
 #include "tests/support/net.h"
+#include "tests/support/token_signer.h"
 
 namespace portcullis::testing {
 
@@ -178,14 +179,36 @@ void push_exact(const BuiltImage& image, const DockerRegistry& registry, const s
   };
   upload(image.config_digest);
   for (const auto& layer : image.layers) upload(layer.digest);
+  put_manifest(registry, repo, tag, "application/vnd.oci.image.manifest.v1+json", image.manifest);
+}
+
+void put_manifest(const DockerRegistry& registry, const std::string& repo, const std::string& tag,
+                  const std::string& media_type, const std::string& body) {
   HttpRequest put{.method = "PUT",
                   .port = registry.port(),
                   .target = "/v2/" + repo + "/manifests/" + tag,
-                  .headers = {{"Content-Type", "application/vnd.oci.image.manifest.v1+json"}},
-                  .body = image.manifest};
+                  .headers = {{"Content-Type", media_type}},
+                  .body = body};
   auto res = http_request(put);
   ASSERT_EQ(res.status, 201) << res.body;
-  ASSERT_EQ(res.header("Docker-Content-Digest"), image.manifest_digest);
+  ASSERT_EQ(res.header("Docker-Content-Digest"), "sha256:" + sha256_hex(body));
+}
+
+std::string oci_index(const std::vector<std::pair<const BuiltImage*, std::string>>& children) {
+  auto manifests = nlohmann::json::array();
+  for (const auto& [image, platform] : children) {
+    const auto slash = platform.find('/');
+    manifests.push_back(
+        {{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+         {"digest", image->manifest_digest},
+         {"size", image->manifest.size()},
+         {"platform",
+          {{"os", platform.substr(0, slash)}, {"architecture", platform.substr(slash + 1)}}}});
+  }
+  return nlohmann::json{{"schemaVersion", 2},
+                        {"mediaType", "application/vnd.oci.image.index.v1+json"},
+                        {"manifests", manifests}}
+      .dump();
 }
 
 void corrupt_stored_blob(const DockerRegistry& registry, const std::string& digest) {

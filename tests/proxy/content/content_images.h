@@ -51,6 +51,13 @@ void push(const testsupport::BuiltImage& image, const testsupport::DockerRegistr
 void push_exact(const testsupport::BuiltImage& image, const testsupport::DockerRegistry& registry,
                 const std::string& repo, const std::string& tag);
 
+// PUT /v2/REPO/manifests/TAG of `body` as `media_type`; ASSERTs inside a gtest.
+void put_manifest(const testsupport::DockerRegistry& registry, const std::string& repo,
+                  const std::string& tag, const std::string& media_type, const std::string& body);
+// An OCI index of `children` (image, "os/architecture"), as exact bytes.
+std::string oci_index(
+    const std::vector<std::pair<const testsupport::BuiltImage*, std::string>>& children);
+
 // Overwrites the bytes the registry stores for `digest` with different bytes of the same size,
 // so it serves them under the old digest and size (docker-registry never re-hashes on GET).
 void corrupt_stored_blob(const testsupport::DockerRegistry& registry, const std::string& digest);

@@ -34,8 +34,15 @@ class ContentGating : public DebianUpstream<ContentGating> {
            {"debian/sshd:12", &DebianImages::sshd},
            {"debian/sshd-zstd:12", &DebianImages::sshd_zstd},
            {"debian/purged:12", &DebianImages::purged},
-           {"debian/purged-opaque:12", &DebianImages::purged_opaque}});
+           {"debian/purged-opaque:12", &DebianImages::purged_opaque},
+           {"debian/multi:amd64", &DebianImages::plain},
+           {"debian/multi:arm64", &DebianImages::sshd}});
+    if (HasFatalFailure()) return;
+    index_ = oci_index({{&images().plain, "linux/amd64"}, {&images().sshd, "linux/arm64"}});
+    put_manifest(registry(), "debian/multi", "12", "application/vnd.oci.image.index.v1+json",
+                 index_);
   }
+  static inline std::string index_;
 };
 
 TEST_F(ContentGating, SshdImageIsDeniedWithTheRuleThePathAndThePackageVersion) {
@@ -61,6 +68,35 @@ TEST_F(ContentGating, SshdImageIsDeniedWithTheRuleThePathAndThePackageVersion) {
   EXPECT_EQ(by_digest.status, 403) << describe(by_digest);
   EXPECT_THAT(oci_error(by_digest).message, HasSubstr(sshd_reason()));
   EXPECT_EQ(get_manifest(proxy, "debian/sshd", images().sshd.manifest_digest, "HEAD").status, 403);
+}
+
+TEST_F(ContentGating, ADigestNeverSeenByTagIsAssessedToo) {
+  ProxyInstance proxy(content_proxy_options(registry()));
+  auto res = get_manifest(proxy, "debian/sshd", images().sshd.manifest_digest);
+  ASSERT_EQ(res.status, 403) << describe(res);
+  EXPECT_THAT(oci_error(res).message, HasSubstr(sshd_reason()));
+  auto plain = get_manifest(proxy, "debian/plain", images().plain.manifest_digest);
+  ASSERT_EQ(plain.status, 200) << describe(plain);
+  EXPECT_EQ(plain.body, images().plain.manifest);
+}
+
+TEST_F(ContentGating, AnIndexServesOnlyItsAllowedPlatformManifests) {
+  ProxyInstance proxy(content_proxy_options(registry()));
+  auto index = get_manifest(proxy, "debian/multi", "12");
+  ASSERT_EQ(index.status, 200) << describe(index);
+  EXPECT_EQ(index.body, index_);
+  EXPECT_EQ(index.header("Docker-Content-Digest"), sha256_of(index_));
+  // Each child is judged when it is asked for, as a client does after choosing its platform.
+  auto arm64 = get_manifest(proxy, "debian/multi", images().sshd.manifest_digest);
+  ASSERT_EQ(arm64.status, 403) << describe(arm64);
+  EXPECT_THAT(oci_error(arm64).message, HasSubstr(sshd_reason()));
+  EXPECT_EQ(get_blob(proxy, "debian/multi", images().sshd.layers[0].digest).status, 403);
+  auto amd64 = get_manifest(proxy, "debian/multi", images().plain.manifest_digest);
+  ASSERT_EQ(amd64.status, 200) << describe(amd64);
+  EXPECT_EQ(amd64.body, images().plain.manifest);
+  auto layer = get_blob(proxy, "debian/multi", images().plain.layers[0].digest);
+  ASSERT_EQ(layer.status, 200) << describe(layer);
+  EXPECT_EQ(sha256_of(layer.body), images().plain.layers[0].digest);
 }
 
 TEST_F(ContentGating, HeadOfAnUnseenImageIsJudgedBeforeItIsAnswered) {
