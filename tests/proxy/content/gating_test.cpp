@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "tests/proxy/content/debian_upstream.h"
+#include "tests/support/clients.h"
 
 namespace portcullis::testing {
 namespace {
@@ -273,6 +274,36 @@ TEST_F(ContentStore, ByDigestManifestsOfAssessedImagesAreServedFromTheStore) {
   ASSERT_EQ(log.size(), 1u) << describe(log);
   EXPECT_EQ(log[0].method, "HEAD");
   EXPECT_EQ(log[0].path(), "/v2/debian/plain/manifests/12");
+}
+
+TEST_F(ContentStore, ImagesPushedThroughTheProxyAreAssessedBeforeTheirFirstPull) {
+  ProxyInstance proxy(content_proxy_options(registry()));
+  reset_upstream_log();
+  const std::string base = "docker://" + proxy.host_port() + "/" + kRegistry + "/";
+  for (const auto& [repo, image] :
+       {std::pair{"pushed/plain", &images().plain}, std::pair{"pushed/sshd", &images().sshd}}) {
+    auto pushed = skopeo_copy(image->oci_ref(), base + repo + ":12");
+    ASSERT_TRUE(pushed.ok()) << pushed.describe();
+  }
+  // The push-time assessment runs in the background: it reads each layer back once.
+  auto log = registry().wait_for_access_log(
+      [&](const std::vector<AccessLogEntry>& l) {
+        return blob_gets(l, "pushed/plain", images().plain.layers[0].digest) == 1 &&
+               blob_gets(l, "pushed/sshd", images().sshd.layers[0].digest) == 1;
+      },
+      std::chrono::seconds(60));
+  ASSERT_EQ(blob_gets(log, "pushed/sshd", images().sshd.layers[0].digest), 1u) << describe(log);
+  reset_upstream_log();
+
+  auto plain = get_manifest(proxy, "pushed/plain", "12");
+  ASSERT_EQ(plain.status, 200) << describe(plain);
+  EXPECT_EQ(plain.body, images().plain.manifest);
+  auto sshd = get_manifest(proxy, "pushed/sshd", "12");
+  ASSERT_EQ(sshd.status, 403) << describe(sshd);
+  EXPECT_THAT(oci_error(sshd).message, HasSubstr(sshd_reason()));
+  log = settled_access_log(registry());
+  EXPECT_EQ(all_blob_requests(log), 0u) << describe(log);
+  EXPECT_EQ(metric(proxy, "portcullis_assessment_runs_total"), 2);
 }
 
 }  // namespace
