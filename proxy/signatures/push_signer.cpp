@@ -11,6 +11,7 @@
 #include "signing/media_types.h"
 #include "signing/payload.h"
 #include "signing/sign.h"
+#include "signing/strict_json.h"
 #include "signing/verify.h"
 
 namespace portcullis::proxy::signatures {
@@ -53,9 +54,11 @@ std::vector<policy::Glob> compile_patterns(const config::Signing& c) {
 // (sign.h then rebuilds one from the layers).
 awaitable<Result<std::optional<std::string>>> existing_config(RegistryClient& client,
                                                               const std::string& manifest) {
-  auto doc = nlohmann::json::parse(manifest, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("config") ||
-      !doc["config"].is_object())
+  auto parsed = signing::parse_strict_json(manifest, "signature manifest",
+                                           signing::kMaxAttachmentDocumentBytes);
+  if (!parsed) co_return std::optional<std::string>();  // build_signature_artifacts says why
+  const nlohmann::json& doc = *parsed;
+  if (!doc.is_object() || !doc.contains("config") || !doc["config"].is_object())
     co_return std::optional<std::string>();
   const auto& config = doc["config"];
   if (!config.contains("digest") || !config["digest"].is_string())
