@@ -133,6 +133,11 @@ bool PushSigner::applies_to(std::string_view repository) const {
   return false;
 }
 
+policy::VerifiedSignature PushSigner::prospective_signature(std::string docker_reference) const {
+  return policy::VerifiedSignature{key_.public_key().fingerprint(), std::move(docker_reference),
+                                   "pending:push-signer"};
+}
+
 awaitable<SignOutcome> PushSigner::sign(registry::UpstreamRuntime& upstream, std::string repository,
                                         std::string digest, std::string docker_reference) {
   SignOutcome out;

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "config/daemon_config.h"
+#include "policy/facts.h"
 #include "policy/glob.h"
 #include "proxy/net/asio.h"
 #include "proxy/upstream/fetch.h"
@@ -70,6 +71,12 @@ class PushSigner {
              upstream::ConnectionPool& pool, upstream::FetchLimits limits = {});
 
   bool applies_to(std::string_view repository) const;
+
+  // The signature sign() would add, as a verified fact ("pending:push-signer"
+  // source). Judging a push "as if signed" with it lets a manifest that says
+  // signatures.required (with this key) allow, and so sign, an image that is
+  // otherwise fine; a manifest that needs another key still refuses.
+  policy::VerifiedSignature prospective_signature(std::string docker_reference) const;
   const signing::PublicKey& public_key() const { return key_.public_key(); }
 
   // `digest`: the pushed manifest; `docker_reference`: what the payload names
