@@ -201,6 +201,18 @@ TEST_F(PushSignerTest, ConfiguredWithAnEncryptedKeyAndPassphraseFile) {
   }
 }
 
+TEST_F(PushSignerTest, TheProspectiveSignatureSatisfiesAManifestThatTrustsItsKey) {
+  const auto digest = writer_->push_image("ci/app");
+  policy::SignatureFacts facts;
+  facts.verified.push_back(signer_->prospective_signature(ref("ci/app")));
+  EXPECT_EQ(facts.verified[0].key_fingerprint, kCiFingerprint);
+  EXPECT_EQ(facts.verified[0].source, "pending:push-signer");
+  EXPECT_EQ(judge(*require_signature_by(dir_, "ci-ecdsa-p256.pub"), "ci/app", digest, facts), "");
+  // A manifest that trusts another key is not satisfied by it.
+  EXPECT_NE(judge(*require_signature_by(dir_, "other-ecdsa-p256.pub"), "ci/app", digest, facts),
+            "");
+}
+
 TEST(PushSignerAuth, SignsThroughAnUpstreamThatNeedsCredentials) {
   if (!have("/usr/bin/docker-registry") || !have("/usr/bin/openssl"))
     GTEST_SKIP() << "peers missing";
