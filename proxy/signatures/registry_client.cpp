@@ -182,6 +182,8 @@ awaitable<Result<std::string>> RegistryClient::blob(std::string digest, uint64_t
       auto next = redirect_target(origin, target, res->base()[http::field::location]);
       if (!next) break;
       own_origin = own_origin && next->first.key() == upstream_.origin.key();
+      // No downgrade: from an https upstream, storage must be https too.
+      if (!own_origin && upstream_.origin.tls && !next->first.tls) break;
       origin = next->first;
       target = next->second;
       continue;
