@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "proxy/api/policy_handler.h"
+#include "proxy/daemon_stores.h"
 #include "proxy/auth/htpasswd.h"
 #include "proxy/http/router.h"
 #include "proxy/http/session.h"
@@ -26,6 +27,7 @@
 
 namespace portcullis::proxy {
 namespace {
+
 
 signatures::SignatureSourceOptions signature_options(const config::DaemonConfig& config) {
   signatures::SignatureSourceOptions options;
@@ -56,18 +58,12 @@ struct Server::Impl {
                                         config.limits.max_header_bytes, config.timeouts.header}),
         access_log(config.access_log),
         policy(config.manifests),
-        database(store::Database::open({.path = config.store.path})),
-        facts_store(store::make_lmdb_facts_store(
-            database, {.name = "facts", .cap_bytes = config.store.max_bytes / 10 * 6})),
-        manifest_store(store::make_lmdb_manifest_store(
-            database, {.name = "manifests", .cap_bytes = config.store.max_bytes / 10 * 3})),
-        assessor(*facts_store, *manifest_store, {.threads = 2}),
+        stores(DaemonStores::open(config.store)),
+        assessor(*stores.facts, *stores.manifests, {.threads = 2}),
         judge(policy, config.cluster, upstreams, assessor, ioc.get_executor(),
               {.tags = {.max_manifest_bytes = config.limits.max_manifest_bytes,
                         .timeout = config.timeouts.header}}),
-        event_store(
-            store::make_lmdb_event_store(database, {.cap_bytes = config.store.max_bytes / 10})),
-        decisions(event_store.get()),
+        decisions(stores.events.get()),
         signature_source(pool, signatures::keys_from_policy(policy), signature_options(config)),
         signer(make_signer(config, pool)),
         push_policy(judge, signer.get(), &decisions),
@@ -83,7 +79,7 @@ struct Server::Impl {
       htpasswd =
           std::make_unique<auth::Htpasswd>(auth::Htpasswd::load(config.client_auth.htpasswd));
     judge.set_signature_source(&signature_source);
-    registry::RegistryGates gates{&judge, manifest_store.get(),
+    registry::RegistryGates gates{&judge, stores.manifests.get(),
                                   config.strict_blobs ? &blob_grants : nullptr, &push_policy,
                                   &decisions};
     registry =
@@ -155,13 +151,10 @@ struct Server::Impl {
   registry::Upstreams upstreams;
   ops::AccessLog access_log;
   trust::ActivePolicy policy;
-  std::shared_ptr<store::Database> database;
-  std::unique_ptr<store::FactsStore> facts_store;
-  std::unique_ptr<store::ManifestStore> manifest_store;
+  DaemonStores stores;
   assessment::Assessor assessor;  // after ioc: destroyed before it
   judge::UpstreamImageJudge judge;
   registry::BlobGrants blob_grants;
-  std::unique_ptr<store::EventStore> event_store;
   events::DecisionLog decisions;
   signatures::UpstreamSignatureSource signature_source;
   std::unique_ptr<signatures::PushSigner> signer;

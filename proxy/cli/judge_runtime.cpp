@@ -3,14 +3,13 @@
 #include <thread>
 
 #include "proxy/registry/upstreams.h"
-#include "proxy/store/database.h"
-#include "proxy/store/facts_store.h"
-#include "proxy/store/manifest_store.h"
+#include "proxy/daemon_stores.h"
 #include "proxy/trust/active_policy.h"
 
 namespace portcullis::cli {
 
 using namespace proxy;
+
 
 struct JudgeRuntime::Impl {
   explicit Impl(config::DaemonConfig c)
@@ -21,18 +20,13 @@ struct JudgeRuntime::Impl {
                                         config.limits.max_header_bytes, config.timeouts.header}),
         policy(config.manifests) {
     try {
-      database = store::Database::open({.path = config.store.path});
-      facts = store::make_lmdb_facts_store(
-          database, {.name = "facts", .cap_bytes = config.store.max_bytes / 10 * 6});
-      manifests = store::make_lmdb_manifest_store(
-          database, {.name = "manifests", .cap_bytes = config.store.max_bytes / 10 * 3});
+      stores = DaemonStores::open(config.store);
       store_description = config.store.path;
     } catch (const std::exception& e) {
-      facts = store::make_memory_facts_store();
-      manifests = store::make_memory_manifest_store();
+      stores = DaemonStores::in_memory();
       store_description = std::string("memory (") + e.what() + ")";
     }
-    assessor = std::make_unique<assessment::Assessor>(*facts, *manifests,
+    assessor = std::make_unique<assessment::Assessor>(*stores.facts, *stores.manifests,
                                                       assessment::AssessorOptions{.threads = 2});
     judge = std::make_unique<judge::UpstreamImageJudge>(
         policy, config.cluster, upstreams, *assessor, ioc.get_executor(),
@@ -54,9 +48,7 @@ struct JudgeRuntime::Impl {
   upstream::ConnectionPool pool;
   registry::Upstreams upstreams;
   trust::ActivePolicy policy;
-  std::shared_ptr<store::Database> database;
-  std::unique_ptr<store::FactsStore> facts;
-  std::unique_ptr<store::ManifestStore> manifests;
+  DaemonStores stores;
   std::unique_ptr<assessment::Assessor> assessor;
   std::unique_ptr<judge::UpstreamImageJudge> judge;
   std::string store_description;

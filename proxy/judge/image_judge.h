@@ -33,6 +33,9 @@ struct JudgeRequest {
   std::optional<std::chrono::steady_clock::time_point> deadline;
   // Proxy paths: the tag a by-digest request was reached through, if known.
   bool untagged_judged_on_repository = false;
+  // Push with signing: judged as if these signatures were already there (the
+  // one Portcullis is about to write), so `signatures.required` can allow it.
+  std::vector<policy::VerifiedSignature> assumed_signatures;
 };
 
 enum class Outcome {

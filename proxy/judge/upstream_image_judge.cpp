@@ -259,6 +259,10 @@ awaitable<Judgement> UpstreamImageJudge::judge_digest(registry::UpstreamRuntime&
     }
     sigs = std::move(**fetched);
   }
+  if (out.verdict.needs.signatures && !request.assumed_signatures.empty()) {
+    if (!sigs) sigs.emplace();
+    for (const auto& assumed : request.assumed_signatures) sigs->verified.push_back(assumed);
+  }
   auto facts = prepared(out.assessment, sigs);
   auto req = base_request(request, image);
   req.facts = &facts->facts;

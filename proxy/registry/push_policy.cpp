@@ -35,6 +35,8 @@ awaitable<std::vector<std::string>> PushPolicy::manifest_pushed(UpstreamRuntime&
     request.untagged_judged_on_repository = true;
 
   if (signer_ && signer_->applies_to(request.repository) && !is_attachment_tag(request.tag)) {
+    request.assumed_signatures.push_back(
+        signer_->prospective_signature(upstream.config.name + "/" + request.repository));
     auto signing = judge_and_sign(upstream, std::move(request));
     co_return co_await std::move(signing);
   }
