@@ -1,6 +1,6 @@
 #include "proxy/admission/review.h"
 
-#include "proxy/assessment/bounded_json.h"
+#include "proxy/admission/review_json.h"
 
 namespace portcullis::proxy::admission {
 
@@ -44,7 +44,7 @@ Result<AdmissionRequest> parse_review(std::string_view body, const ReviewLimits&
     return R::failure("the review is larger than " + std::to_string(limits.max_body_bytes) +
                       " bytes");
   std::string error;
-  auto parsed = assessment::parse_bounded_json(body, limits.max_depth, error);
+  auto parsed = parse_review_json(body, limits.max_depth, error);
   if (!parsed) return R::failure("the body is " + error);
   Json& review = *parsed;
   if (!review.is_object()) return R::failure("the body is not a JSON object");

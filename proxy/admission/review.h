@@ -31,6 +31,8 @@ struct AdmissionRequest {
   std::string namespace_name;  // empty for cluster-scoped objects
   std::string operation;       // CREATE, UPDATE, DELETE, CONNECT
   bool dry_run = false;
+  // Only what the webhook reads (see review_json.h): kind and the pod-spec
+  // path down to container names and images, indexes as sent.
   nlohmann::json object;      // null when absent (DELETE)
   nlohmann::json old_object;  // null unless UPDATE
 };
