@@ -112,25 +112,36 @@ class Scanner {
     return fail();
   }
 
+  // Consumes `c` (after whitespace) if it is next.
+  bool take(char c) {
+    skip_ws();
+    if (at_end() || peek() != c) return false;
+    ++pos_;
+    return true;
+  }
+
+  // After a member or element: true if another follows (','), false at `close`
+  // or on an error (`failed` says which).
+  bool more(char close, bool& failed) {
+    if (take(',')) return true;
+    if (!take(close)) failed = !fail();  // fail() records where and returns false
+    return false;
+  }
+
   bool object(Context context, Json* out, size_t depth) {
     if (!enter(depth)) return false;
     ++pos_;  // '{'
     Json::object_t* members = nullptr;
     if (out) members = &(*out = Json::object()).get_ref<Json::object_t&>();
-    skip_ws();
-    if (!at_end() && peek() == '}') {
-      ++pos_;
-      return true;
-    }
+    if (take('}')) return true;
     std::string key;
-    for (;;) {
+    bool failed = false;
+    do {
       skip_ws();
       if (at_end() || peek() != '"') return fail();
       key.clear();
       if (!string(&key)) return false;
-      skip_ws();
-      if (at_end() || peek() != ':') return fail();
-      ++pos_;
+      if (!take(':')) return fail();
       const auto child = child_context(context, key);
       Json* slot = nullptr;
       if (members && child) {
@@ -138,18 +149,8 @@ class Scanner {
         *slot = Json();  // a repeated key: the last one wins
       }
       if (!value(child.value_or(Context::all), slot, depth)) return false;
-      skip_ws();
-      if (at_end()) return fail();
-      if (peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      if (peek() == '}') {
-        ++pos_;
-        return true;
-      }
-      return fail();
-    }
+    } while (more('}', failed));
+    return !failed;
   }
 
   bool array(Context context, Json* out, size_t depth) {
@@ -157,27 +158,14 @@ class Scanner {
     ++pos_;  // '['
     Json::array_t* elements = nullptr;
     if (out) elements = &(*out = Json::array()).get_ref<Json::array_t&>();
-    skip_ws();
-    if (!at_end() && peek() == ']') {
-      ++pos_;
-      return true;
-    }
-    for (;;) {
+    if (take(']')) return true;
+    bool failed = false;
+    do {
       Json* slot = nullptr;
       if (elements) slot = &elements->emplace_back();  // every element kept: indexes as sent
       if (!value(context, slot, depth)) return false;
-      skip_ws();
-      if (at_end()) return fail();
-      if (peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      if (peek() == ']') {
-        ++pos_;
-        return true;
-      }
-      return fail();
-    }
+    } while (more(']', failed));
+    return !failed;
   }
 
   bool literal(std::string_view word, Json* out, Json v) {
