@@ -377,7 +377,8 @@ TEST_F(AdmissionE2E, MalformedReviewsAndPlainListeners) {
                               fixture_text("malformed-truncated.json"));
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(Json::parse(bad.body)["message"],
-            "malformed AdmissionReview: the body is not valid JSON");
+            "malformed AdmissionReview: the body is not valid JSON (at byte " +
+                std::to_string(fixture_text("malformed-truncated.json").size()) + ")");
   // The daemon is still serving.
   EXPECT_EQ(review(*d, fixture("pod-kube-system-v1.json"))["response"]["allowed"], true);
   // The API server only talks TLS: plain listeners do not serve the webhook.
