@@ -169,7 +169,9 @@ awaitable<Judgement> UpstreamImageJudge::judge(JudgeRequest request) {
                 upstreams_.directory().approved_list() + ")";
     co_return out;
   }
-  co_return co_await judge_at(upstreams_.at(*index), std::move(request));
+  auto judging = judge_at(upstreams_.at(*index), std::move(request));  // named: GCC 12 (see README)
+  auto judgement = co_await std::move(judging);
+  co_return judgement;
 }
 
 awaitable<Judgement> UpstreamImageJudge::judge_at(registry::UpstreamRuntime& up,
@@ -214,7 +216,9 @@ awaitable<Judgement> UpstreamImageJudge::judge_at(registry::UpstreamRuntime& up,
   out.digest = digest;
   image.digest = digest;
   out.image = image.to_string();
-  co_return co_await judge_digest(up, request, std::move(image), std::move(out));
+  auto judging = judge_digest(up, request, std::move(image), std::move(out));  // named: GCC 12
+  auto judgement = co_await std::move(judging);
+  co_return judgement;
 }
 
 awaitable<Judgement> UpstreamImageJudge::judge_digest(registry::UpstreamRuntime& up,
@@ -238,7 +242,10 @@ awaitable<Judgement> UpstreamImageJudge::judge_digest(registry::UpstreamRuntime&
 
   if (a.manifest.kind == assessment::ManifestKind::index) {
     // Reference verdict stands at pull time; children are judged when asked for.
-    if (request.stage != policy::Stage::Pull) co_await judge_children(up, request, image, out);
+    if (request.stage != policy::Stage::Pull) {
+      auto children = judge_children(up, request, image, out);
+      co_await std::move(children);
+    }
     co_return out;
   }
   if (is_artifact(a)) co_return out;  // no filesystem: nothing for content rules to see
@@ -298,7 +305,9 @@ awaitable<void> UpstreamImageJudge::judge_children(registry::UpstreamRuntime& up
     child_out.digest = child.descriptor.digest;
     child_out.image = child_image.to_string();
     child_out.verdict = out.verdict;
-    auto judged = co_await judge_digest(up, child_request, child_image, std::move(child_out));
+    auto judging =
+        judge_digest(up, child_request, child_image, std::move(child_out));  // named: GCC 12
+    auto judged = co_await std::move(judging);
     const std::string prefix = "[" + platform_name(child) + "] ";
     if (judged.outcome != Outcome::judged) {
       out.outcome = judged.outcome;

@@ -8,7 +8,8 @@ namespace {
 
 awaitable<void> judge_in_background(judge::UpstreamImageJudge& judge, events::DecisionLog* events,
                                     UpstreamRuntime& upstream, judge::JudgeRequest request) {
-  auto judgement = co_await judge.judge_at(upstream, std::move(request));
+  auto judging = judge.judge_at(upstream, std::move(request));  // named: GCC 12 (see README)
+  auto judgement = co_await std::move(judging);
   if (events) events->record(events::event_for(judgement, policy::Stage::Push, "push"));
 }
 
@@ -51,7 +52,8 @@ awaitable<std::vector<std::string>> PushPolicy::judge_and_sign(UpstreamRuntime& 
                                                                judge::JudgeRequest request) {
   std::vector<std::string> warnings;
   const std::string repository = request.repository;
-  auto judgement = co_await judge_.judge_at(upstream, std::move(request));
+  auto judging = judge_.judge_at(upstream, std::move(request));  // named: GCC 12 (see README)
+  auto judgement = co_await std::move(judging);
   auto event = events::event_for(judgement, policy::Stage::Push, "sign");
   if (!judgement.allowed()) {
     const auto why = judge::denial_message(judgement);

@@ -219,7 +219,8 @@ awaitable<void> RegistryHandler::judged_manifest(Exchange& ex, Forward& fwd) {
   } else {
     jr.tag = reference;
   }
-  auto judgement = co_await gates_.judge->judge_at(up, std::move(jr));
+  auto judging = gates_.judge->judge_at(up, std::move(jr));  // named: GCC 12 (see README)
+  auto judgement = co_await std::move(judging);
   if (!judgement.allowed()) {
     if (gates_.events && judgement.outcome != judge::Outcome::not_found)
       gates_.events->record(events::event_for(judgement, policy::Stage::Pull, "pull"));
