@@ -29,60 +29,16 @@ while (($#)); do
   esac
   shift
 done
-binary="${binary:-$repo/build/proxy/portcullis}"
-[[ -x "$binary" ]] || { echo "portcullis binary not found or not executable: $binary" >&2; exit 2; }
-binary="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
-for tool in docker-registry nginx wrk curl skopeo sha256sum ss awk; do
-  command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 2; }
-done
+source "$repo/bench/lib.sh"
+binary="$(resolve_binary "${binary:-}")"
+require_tools docker-registry nginx wrk curl skopeo sha256sum ss awk
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { log "FAILED: $*"; exit 1; }
 
-# Sets variable $1 to a free loopback TCP port not handed out before.
-handed_out=" "
-free_port() {
-  local p
-  for _ in $(seq 1 500); do
-    p=$(((RANDOM * 32768 + RANDOM) % 30000 + 20000))
-    [[ "$handed_out" == *" $p "* ]] && continue
-    if [[ -z "$(ss -Htan "( sport = :$p )" 2>/dev/null)" ]]; then
-      handed_out+="$p "
-      printf -v "$1" '%s' "$p"
-      return 0
-    fi
-  done
-  die "no free port found"
-}
-
-# Polls URL until it answers (any HTTP status) or the deadline passes.
-wait_http() {
-  local url="$1" what="$2"
-  for _ in $(seq 1 200); do
-    curl -s -o /dev/null --max-time 1 "$url" && return 0
-    sleep 0.05
-  done
-  die "$what did not come up at $url"
-}
 
 # Set through printf -v by free_port, seed_blob and start_nginx.
 reg_port="" blob_digest="" big_digest="" nginx_default="" nginx_tuned="" nginx_default_pid="" nginx_tuned_pid=""
 
-load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
 load_at_start="$(load_avg)"
 load_seen="${load_at_start%% *}" # 1-minute load averages sampled at start, each round, end
 cores="$(nproc)"
