@@ -1,8 +1,7 @@
 #include "proxy/judge/tag_resolver.h"
 
-#include <openssl/evp.h>
-
 #include "proxy/assessment/registry_reader.h"
+#include "proxy/store/digest.h"
 #include "proxy/upstream/authorized_fetch.h"
 
 namespace portcullis::proxy::judge {
@@ -10,19 +9,6 @@ namespace {
 
 using assessment::Errc;
 using assessment::make_error;
-
-std::string sha256_digest(std::string_view bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "sha256:";
-  for (unsigned i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
-}
 
 assessment::Error status_error(const registry::UpstreamRuntime& up, http::status status,
                                const std::string& what) {
@@ -92,7 +78,7 @@ awaitable<assessment::Result<std::string>> TagResolver::resolve(registry::Upstre
     if (res->result() != http::status::ok) co_return status_error(up, res->result(), what);
     digest = std::string((*res)["Docker-Content-Digest"]);
     if (method == http::verb::get && (digest.empty() || !assessment::is_valid_digest(digest)))
-      digest = sha256_digest(res->body());
+      digest = store::sha256_digest(res->body());
     if (!digest.empty() && assessment::is_valid_digest(digest)) break;
   }
   store(key, digest);

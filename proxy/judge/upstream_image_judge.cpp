@@ -49,14 +49,6 @@ Outcome outcome_for(Errc code) {
   }
 }
 
-bool is_artifact(const assessment::Assessment& a) {
-  if (a.manifest.kind != assessment::ManifestKind::image) return false;
-  if (a.manifest.layers.empty()) return true;
-  for (const auto& l : a.manifest.layers)
-    if (is_filesystem_layer(l.media_type)) return false;
-  return true;
-}
-
 std::string signature_key(const policy::SignatureFacts& s) {
   std::string key = std::to_string(s.discovered);
   for (const auto& v : s.verified)
@@ -73,6 +65,14 @@ std::string platform_name(const assessment::IndexChild& child) {
 }
 
 }  // namespace
+
+bool is_artifact(const assessment::Assessment& a) {
+  if (a.manifest.kind != assessment::ManifestKind::image) return false;
+  if (a.manifest.layers.empty()) return true;
+  for (const auto& l : a.manifest.layers)
+    if (is_filesystem_layer(l.media_type)) return false;
+  return true;
+}
 
 bool is_filesystem_layer(std::string_view t) {
   return t.starts_with("application/vnd.oci.image.layer.") ||

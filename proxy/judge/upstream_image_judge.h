@@ -78,5 +78,7 @@ class UpstreamImageJudge final : public ImageJudge {
 
 // True for the media types of filesystem layers (tar, gzip, zstd; OCI and Docker).
 bool is_filesystem_layer(std::string_view media_type);
+// An image manifest without filesystem layers (a signature, an SBOM, ...).
+bool is_artifact(const assessment::Assessment& assessment);
 
 }  // namespace portcullis::proxy::judge

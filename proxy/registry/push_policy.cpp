@@ -63,14 +63,8 @@ awaitable<std::vector<std::string>> PushPolicy::judge_and_sign(UpstreamRuntime& 
     if (events_) events_->record(event);
     co_return warnings;
   }
-  const bool artifact = judgement.assessment &&
-                        judgement.assessment->manifest.kind == assessment::ManifestKind::image &&
-                        [&] {
-                          for (const auto& l : judgement.assessment->manifest.layers)
-                            if (judge::is_filesystem_layer(l.media_type)) return false;
-                          return true;
-                        }();
-  if (artifact) co_return warnings;  // a signature or other attachment: nothing to sign
+  if (judgement.assessment && judge::is_artifact(*judgement.assessment))
+    co_return warnings;  // a signature or other attachment: nothing to sign
   auto signing = signer_->sign(upstream, repository, judgement.digest,
                                upstream.config.name + "/" + repository);
   auto outcome = co_await std::move(signing);

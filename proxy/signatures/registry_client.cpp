@@ -22,30 +22,19 @@ bool is_redirect(http::status s) {
 // A storage redirect (e.g. to a CDN) is followed without credentials: the
 // bytes are checked against their digest anyway. One TLS context with the
 // system trust store serves every such origin.
-std::shared_ptr<ssl::context> default_tls_context() {
-  static const auto ctx = upstream::make_client_tls_context("", false);
-  return ctx;
-}
-
-// Where `location` (relative to current_origin + current_target) points.
+// Where `location` sends a blob GET next: within the upstream, or to blob
+// storage (the same rules as the assessment's blob reader: https only, no
+// credentials, plain http only behind a plain-http upstream).
 std::optional<std::pair<upstream::Origin, std::string>> redirect_target(
-    const upstream::Origin& current_origin, const std::string& current_target,
-    std::string_view location) {
-  auto ref = boost::urls::parse_uri_reference(location);
-  if (!ref || location.empty()) return std::nullopt;
-  const std::string base_text = current_origin.url() + current_target;
-  auto base = boost::urls::parse_uri(base_text);
-  if (!base) return std::nullopt;
-  boost::urls::url dest(*base);
-  if (!dest.resolve(*ref)) return std::nullopt;
-  const std::string origin_text =
-      std::string(dest.scheme()) + "://" + std::string(dest.encoded_authority());
-  auto origin = upstream::parse_origin(origin_text, default_tls_context());
-  if (!origin) return std::nullopt;
-  std::string target(dest.encoded_path());
-  if (target.empty()) target = "/";
-  if (dest.has_query()) target += "?" + std::string(dest.encoded_query());
-  return std::make_pair(*origin, target);
+    const upstream::Origin& upstream_origin, const upstream::Origin& current_origin,
+    const std::string& current_target, std::string_view location) {
+  if (current_origin.key() == upstream_origin.key()) {
+    if (auto same = assessment::same_origin_target(current_origin, current_target, location))
+      return std::make_pair(current_origin, *same);
+  }
+  if (auto storage = assessment::storage_redirect(upstream_origin, location))
+    return std::make_pair(*storage, assessment::storage_target(location));
+  return std::nullopt;
 }
 
 Error transport_error(const std::string& what, const error_code& ec, uint64_t max_body) {
@@ -179,11 +168,10 @@ awaitable<Result<std::string>> RegistryClient::blob(std::string digest, uint64_t
     }
     if (!res) co_return res.error();
     if (is_redirect(res->result())) {
-      auto next = redirect_target(origin, target, res->base()[http::field::location]);
+      auto next =
+          redirect_target(upstream_.origin, origin, target, res->base()[http::field::location]);
       if (!next) break;
       own_origin = own_origin && next->first.key() == upstream_.origin.key();
-      // No downgrade: from an https upstream, storage must be https too.
-      if (!own_origin && upstream_.origin.tls && !next->first.tls) break;
       origin = next->first;
       target = next->second;
       continue;
